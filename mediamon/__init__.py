@@ -1,0 +1,1 @@
+"""mediamon command-line application."""

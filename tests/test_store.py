@@ -1,0 +1,92 @@
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from corpus import connect
+from corpus.batch import BatchWriter
+from corpus.store import DocumentRecord, PageRecord, read_html, write_documents, write_pages
+from corpus.urls import canonicalize_url, doc_id_for
+
+
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        ("HTTPS://Example.ORG:443/a/b/?utm_source=x&id=3#frag", "https://example.org/a/b/?id=3"),
+        ("http://example.org:80", "http://example.org/"),
+        ("http://example.org:8080/x", "http://example.org:8080/x"),
+        ("https://example.org/x?b=2&a=1&fbclid=zz&gclid=q", "https://example.org/x?a=1&b=2"),
+        ("https://example.org/a/./b/../c", "https://example.org/a/c"),
+        ("https://example.org/caf%c3%a9", "https://example.org/caf%C3%A9"),
+        ("https://user:pw@example.org/x", "https://example.org/x"),
+        ("https://www.example.org/x?mc_cid=1&mc_eid=2&page=2", "https://www.example.org/x?page=2"),
+    ],
+)
+def test_canonicalize(raw: str, canonical: str) -> None:
+    assert canonicalize_url(raw) == canonical
+
+
+def test_doc_id_is_stable_and_content_based_without_url() -> None:
+    a = doc_id_for("https://example.org/x", "text")
+    assert a == doc_id_for("https://example.org/x", "other text") and len(a) == 16
+    assert doc_id_for(None, "same  words\n") == doc_id_for(None, "same words")
+    assert doc_id_for(None, "same words") != doc_id_for(None, "other words")
+
+
+def test_outcomes(db: Path) -> None:
+    day = dt.date(2020, 1, 2)
+    with connect(db, create=True) as con:
+        first = write_documents(
+            con,
+            [
+                DocumentRecord(
+                    text="alpha text",
+                    url="https://e.org/a",
+                    published_at=day,
+                    date_source="meta",
+                    date_precision="day",
+                ),
+                DocumentRecord(text="beta text", url="https://e.org/b"),
+            ],
+        )
+        assert dict(first.counts) == {"new": 2}
+        # no date this time: a NULL never erases the date we have
+        again = write_documents(con, [DocumentRecord(text="alpha text", url="https://e.org/a")])
+        assert dict(again.counts) == {"unchanged": 1}
+        enriched = write_documents(
+            con, [DocumentRecord(text="beta text", url="https://e.org/b", author="A. Writer")]
+        )
+        assert dict(enriched.counts) == {"enriched": 1}
+        dup = write_documents(con, [DocumentRecord(text="alpha  text", url="https://e.org/c")])
+        assert dict(dup.counts) == {"duplicate": 1}
+        changed = write_documents(
+            con, [DocumentRecord(text="alpha revised", url="https://e.org/a")]
+        )
+        assert dict(changed.counts) == {"updated": 1}
+        rows = con.execute(
+            "select url, published_at, author, version from documents order by url"
+        ).fetchall()
+        assert rows == [
+            ("https://e.org/a", day, None, 2),
+            ("https://e.org/b", None, "A. Writer", 1),
+        ]
+
+
+def test_pages_are_compressed_and_readable(db: Path) -> None:
+    html = "<html><body>" + "<p>Encryption.</p>" * 2000 + "</body></html>"
+    with connect(db, create=True) as con:
+        write_pages(con, [PageRecord(url="https://e.org/p", status=200, html=html.encode())])
+        size, stored = con.execute("select html_bytes, octet_length(html) from pages").fetchone()
+        assert size == len(html) and stored < size / 10
+        assert read_html(con, "https://e.org/p") == html
+
+
+def test_batch_writer_flushes_by_size_and_on_exit(db: Path) -> None:
+    with BatchWriter(db, batch_size=3, max_wait=60) as writer:
+        for i in range(7):
+            writer.add(DocumentRecord(text=f"text {i}", url=f"https://e.org/{i}", source_id="s"))
+        assert writer.result.new == 6 and writer.pending == 1
+    assert writer.result.new == 7
+    with connect(db, read_only=True) as con:
+        assert con.execute("select count(*) from documents").fetchone()[0] == 7
+        assert con.execute("select source_id from sources").fetchall() == [("s",)]
