@@ -1,3 +1,4 @@
+import hashlib
 import json
 import subprocess
 import sys
@@ -50,11 +51,20 @@ def test_second_init_changes_nothing(db: Path) -> None:
         assert con.execute(snapshot).fetchall()
 
 
+SEED_SHA256 = {
+    "000_fabfcc87a9737572.txt": "efd46d48c0137210fe7bc39a1bbe29015453fab265e1750e216571dfb331f165",
+    "004_c02a120c2422a147.txt": "ef56f5363b5f065f711006c69a06991aab418c3d5e39f190652cd766e0576fd8",
+}
+
+
 def test_seed_files_are_unchanged_copies() -> None:
     shared = Path(__file__).resolve().parents[2] / "shared" / "seeds"
     ours = Path(__file__).resolve().parents[1] / "corpus" / "seeds"
-    for name in ("000_fabfcc87a9737572.txt", "004_c02a120c2422a147.txt"):
-        assert (ours / name).read_bytes() == (shared / name).read_bytes() or not shared.exists()
+    for name, digest in SEED_SHA256.items():
+        data = (ours / name).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == digest
+        if (shared / name).exists():
+            assert data == (shared / name).read_bytes()
 
 
 def test_seed_metadata(db: Path) -> None:
