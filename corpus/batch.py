@@ -56,6 +56,7 @@ class BatchWriter:
 
     def add(self, doc: DocumentRecord | None = None, page: PageRecord | None = None) -> None:
         if doc is not None:
+            _ = doc.minhash  # the CPU work happens here, not while holding the corpus
             self._docs.append(doc)
             if doc.source_id and doc.source_id not in self._sources:
                 self._sources[doc.source_id] = (doc.source_id, None, None)

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
+from corpus import neardup
 from corpus.urls import canonicalize_url, doc_id_for, domain_of, normalise_text, text_hash
 
 logger = logging.getLogger(__name__)
@@ -56,6 +58,8 @@ class DocumentRecord:
     cluster_id: str | None = None
     doc_id: str = field(default="", init=False)
     text_hash: str = field(default="", init=False)
+    _minhash: np.ndarray | None = field(default=None, init=False, repr=False)
+    _minhash_done: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.text = self.text.strip()
@@ -77,6 +81,14 @@ class DocumentRecord:
     @property
     def word_count(self) -> int:
         return len(self.text.split())
+
+    @property
+    def minhash(self) -> np.ndarray | None:
+        """The near-duplicate signature; computed once (writers do it before taking the lock)."""
+        if not self._minhash_done:
+            self._minhash = neardup.signature(self.text)
+            self._minhash_done = True
+        return self._minhash
 
 
 @dataclass
@@ -228,6 +240,8 @@ def write_documents(con: duckdb.DuckDBPyConnection, records: list[DocumentRecord
                     result.doc_ids[doc_id] = "unchanged"
         result.counts.update(result.doc_ids.values())
 
+        _assign_clusters(con, [by_id[r["doc_id"]] for r in new_rows], new_rows)
+        _store_signatures(con, [by_id[r["doc_id"]] for r in new_rows + changed_rows])
         if new_rows:
             batch = _arrow(new_rows)  # noqa: F841 - read by name in the SQL below
             cols = ", ".join(_DOC_COLUMNS)
@@ -261,6 +275,69 @@ def write_documents(con: duckdb.DuckDBPyConnection, records: list[DocumentRecord
         con.execute("ROLLBACK")
         raise
     return result
+
+
+def _assign_clusters(
+    con: duckdb.DuckDBPyConnection, records: list[DocumentRecord], rows: list[dict[str, Any]]
+) -> None:
+    """Give each new near-duplicate the cluster of the stored (or earlier) copy it matches."""
+    keyed = [(rec, row, neardup.band_keys(rec.minhash)) for rec, row in zip(records, rows,
+             strict=True) if rec.minhash is not None]
+    if not keyed:
+        return
+    all_keys = sorted({k for _, _, keys in keyed for k in keys})
+    index: dict[int, list[tuple[str, np.ndarray, str]]] = {}
+    for key, doc_id, blob, cluster in con.execute(
+        "SELECT b.band_key, b.doc_id, m.signature, coalesce(d.cluster_id, d.doc_id) "
+        "FROM doc_bands b JOIN doc_minhash m USING (doc_id) JOIN documents d USING (doc_id) "
+        "WHERE b.band_key IN (SELECT unnest($keys::UBIGINT[]))",
+        {"keys": all_keys},
+    ).fetchall():
+        index.setdefault(int(key), []).append((doc_id, neardup.from_blob(blob), cluster))
+    for rec, row, keys in keyed:
+        sig = rec.minhash
+        assert sig is not None
+        best, best_cluster = 0.0, None
+        for key in keys:
+            for _doc_id, other, cluster in index.get(key, ()):
+                score = neardup.similarity(sig, other)
+                if score > best:
+                    best, best_cluster = score, cluster
+        if best_cluster is not None and best >= neardup.THRESHOLD:
+            row["cluster_id"] = best_cluster
+        for key in keys:
+            index.setdefault(key, []).append((rec.doc_id, sig, row["cluster_id"]))
+
+
+def _store_signatures(con: duckdb.DuckDBPyConnection, records: list[DocumentRecord]) -> None:
+    with_sig = [r for r in records if r.minhash is not None]
+    ids = [r.doc_id for r in records]
+    if not ids:
+        return
+    con.execute("DELETE FROM doc_bands WHERE doc_id IN (SELECT unnest($ids))", {"ids": ids})
+    con.execute("DELETE FROM doc_minhash WHERE doc_id IN (SELECT unnest($ids))", {"ids": ids})
+    if not with_sig:
+        return
+    sigs = pa.table(  # noqa: F841 - read by name in the SQL below
+        {
+            "doc_id": [r.doc_id for r in with_sig],
+            "signature": pa.array(
+                [neardup.to_blob(r.minhash) for r in with_sig if r.minhash is not None],
+                pa.binary(),
+            ),
+        }
+    )
+    bands = pa.table(  # noqa: F841
+        {
+            "band_key": pa.array(
+                [k for r in with_sig if r.minhash is not None for k in neardup.band_keys(r.minhash)],
+                pa.uint64(),
+            ),
+            "doc_id": [r.doc_id for r in with_sig for _ in range(neardup.BANDS)],
+        }
+    )
+    con.execute("INSERT INTO doc_minhash SELECT doc_id, signature FROM sigs")
+    con.execute("INSERT INTO doc_bands SELECT band_key, doc_id FROM bands")
 
 
 def compress_html(html: bytes | str) -> bytes:

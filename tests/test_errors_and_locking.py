@@ -89,30 +89,24 @@ def test_newer_schema_is_refused(db: Path) -> None:
 
 
 def test_old_corpus_is_upgraded_on_open(db: Path) -> None:
-    init_corpus(db)
+    from corpus.migrate import latest_version, migrations
+
+    # a corpus as the first release made it: migration 001 only
     with duckdb.connect(str(db)) as con:
-        # pretend the last migration never ran: drop what it made and its record
-        con.execute("delete from schema_migrations")
-        con.execute("drop view stance_timeline")
-        for table in (
-            "crawl_runs",
-            "stances",
-            "quotes",
-            "mentions",
-            "actors",
-            "pages",
-            "document_versions",
-            "documents",
-            "sources",
-            "schema_migrations",
-        ):
-            con.execute(f"drop table {table}")
-    out = run_mediamon(
-        "--db", str(db), "query", "select count(*) from documents", "--format", "csv"
-    )
+        con.execute(migrations()[0].sql)
+        con.execute("insert into schema_migrations values (1, 'initial', now())")
+        con.execute(
+            "insert into documents (doc_id, text, word_count, text_hash, ingested_at, "
+            "updated_at) values ('d1', 'old text', 2, 'h', now(), now())"
+        )
+    out = run_mediamon("--db", str(db), "query", "select count(*) from documents",
+                       "--format", "csv")
     assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[-1] == "1"
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("select count(*) from schema_migrations").fetchone()[0] >= 1
+        versions = [r[0] for r in con.execute("select version from schema_migrations")
+                    .fetchall()]
+        assert versions == list(range(1, latest_version() + 1))
 
 
 def test_query_during_a_large_ingest(tmp_path: Path, db: Path) -> None:

@@ -90,3 +90,39 @@ def test_batch_writer_flushes_by_size_and_on_exit(db: Path) -> None:
     with connect(db, read_only=True) as con:
         assert con.execute("select count(*) from documents").fetchone()[0] == 7
         assert con.execute("select source_id from sources").fetchall() == [("s",)]
+
+
+def _wire_story(changes: dict[int, str] | None = None) -> str:
+    words = []
+    for i in range(300):
+        words.append(f"w{i % 97}x{i // 97}")
+    for position, word in (changes or {}).items():
+        words[position] = word
+    return " ".join(words)
+
+
+def test_near_duplicates_share_a_cluster_across_batches(db: Path) -> None:
+    original = _wire_story()
+    copy = _wire_story({10: "Harbour", 50: "Ledger", 120: "reported", 200: "Tuesday",
+                        290: "said"})
+    other = " ".join(f"other{i}" for i in range(300))
+    with connect(db, create=True) as con:
+        write_documents(con, [DocumentRecord(text=original, url="https://a.org/wire")])
+        write_documents(con, [
+            DocumentRecord(text=copy, url="https://b.org/wire-copy"),
+            DocumentRecord(text=other, url="https://c.org/unrelated"),
+        ])
+        rows = dict(con.execute("select url, cluster_id from documents").fetchall())
+        ids = dict(con.execute("select url, doc_id from documents").fetchall())
+    assert rows["https://b.org/wire-copy"] == ids["https://a.org/wire"]
+    assert rows["https://c.org/unrelated"] == ids["https://c.org/unrelated"]
+
+
+def test_near_duplicates_within_one_batch(db: Path) -> None:
+    with connect(db, create=True) as con:
+        write_documents(con, [
+            DocumentRecord(text=_wire_story(), url="https://a.org/1"),
+            DocumentRecord(text=_wire_story({5: "changed", 6: "words"}), url="https://b.org/2"),
+        ])
+        clusters = {r[0] for r in con.execute("select cluster_id from documents").fetchall()}
+    assert len(clusters) == 1
