@@ -233,7 +233,8 @@ def write_documents(con: duckdb.DuckDBPyConnection, records: list[DocumentRecord
             else:
                 old_meta = dict(zip(_META, old[3:], strict=True))
                 new_meta = _doc_row(rec, now, 0)
-                if any(new_meta[k] is not None and new_meta[k] != old_meta[k] for k in _META):
+                # same text: a later fetch may fill gaps, never overwrite what we have
+                if any(old_meta[k] is None and new_meta[k] is not None for k in _META):
                     enrich_rows.append(new_meta)
                     result.doc_ids[doc_id] = "enriched"
                 else:
@@ -266,7 +267,7 @@ def write_documents(con: duckdb.DuckDBPyConnection, records: list[DocumentRecord
         if enrich_rows:
             enrich = _arrow(enrich_rows)  # noqa: F841
             sets = ", ".join(
-                [f"{c} = coalesce(e.{c}, d.{c})" for c in _META]
+                [f"{c} = coalesce(d.{c}, e.{c})" for c in _META]
                 + ["fetched_at = coalesce(e.fetched_at, d.fetched_at)", "updated_at = e.updated_at"]
             )
             con.execute(f"UPDATE documents d SET {sets} FROM enrich e WHERE d.doc_id = e.doc_id")
@@ -281,8 +282,11 @@ def _assign_clusters(
     con: duckdb.DuckDBPyConnection, records: list[DocumentRecord], rows: list[dict[str, Any]]
 ) -> None:
     """Give each new near-duplicate the cluster of the stored (or earlier) copy it matches."""
-    keyed = [(rec, row, neardup.band_keys(rec.minhash)) for rec, row in zip(records, rows,
-             strict=True) if rec.minhash is not None]
+    keyed = [
+        (rec, row, neardup.band_keys(rec.minhash))
+        for rec, row in zip(records, rows, strict=True)
+        if rec.minhash is not None
+    ]
     if not keyed:
         return
     all_keys = sorted({k for _, _, keys in keyed for k in keys})
@@ -330,7 +334,12 @@ def _store_signatures(con: duckdb.DuckDBPyConnection, records: list[DocumentReco
     bands = pa.table(  # noqa: F841
         {
             "band_key": pa.array(
-                [k for r in with_sig if r.minhash is not None for k in neardup.band_keys(r.minhash)],
+                [
+                    k
+                    for r in with_sig
+                    if r.minhash is not None
+                    for k in neardup.band_keys(r.minhash)
+                ],
                 pa.uint64(),
             ),
             "doc_id": [r.doc_id for r in with_sig for _ in range(neardup.BANDS)],

@@ -98,9 +98,7 @@ def parse_source(raw: Any, path: Path, index: int) -> Source:
     where = f"source {sid!r}" if isinstance(sid, str) else f"sources[{index}]"
     unknown = sorted(set(raw) - set(_SCHEMA))
     if unknown:
-        raise _fail(
-            path, where, f"unknown key {unknown[0]!r}; known keys: {', '.join(_SCHEMA)}"
-        )
+        raise _fail(path, where, f"unknown key {unknown[0]!r}; known keys: {', '.join(_SCHEMA)}")
     if not isinstance(sid, str):
         raise _fail(path, where, "missing required key 'id'")
     if not _ID_RE.match(sid):
@@ -175,8 +173,6 @@ def load_sources(path: Path, only: list[str] | None = None) -> list[Source]:
     if only:
         missing = [s for s in only if s not in seen]
         if missing:
-            raise InputError(
-                f"{path}: no source {missing[0]!r}; known: {', '.join(sorted(seen))}"
-            )
+            raise InputError(f"{path}: no source {missing[0]!r}; known: {', '.join(sorted(seen))}")
         sources = [s for s in sources if s.id in only]
     return sources

@@ -3,6 +3,7 @@
 import json
 import logging
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,9 @@ def cli(ctx: click.Context, db: Path | None, verbose: int) -> None:
     logging.basicConfig(
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    for handler in logging.getLogger().handlers:
+        # libraries (Scrapy) set their own loggers' levels; the handler has the last word
+        handler.setLevel(level)
     ctx.ensure_object(dict)
     ctx.obj["db"] = db or default_db_path()
 
@@ -283,16 +287,101 @@ def _print_stats(path: Path, s: dict[str, Any]) -> None:
 
 
 @cli.command()
+@click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Sources TOML (default: the bundled config/sources.toml).",
+)
+@click.option(
+    "--source", "only", multiple=True, metavar="ID", help="Crawl only this source (repeatable)."
+)
+@click.option(
+    "--max-pages",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="At most this many article pages per source (0: no limit).",
+)
+@click.pass_context
+def crawl(
+    ctx: click.Context, sources_file: Path | None, only: tuple[str, ...], max_pages: int
+) -> None:
+    """Crawl the sources of a TOML file into the corpus.
+
+    Feeds, sitemaps, start pages and URL lists are followed politely (robots.txt, AutoThrottle,
+    per-source delay and concurrency); pages the corpus already has are re-fetched only with
+    conditional requests. An interrupted crawl continues where it stopped when run again.
+
+    \b
+    Example:
+      mediamon crawl --sources config/sources.toml --source eff --max-pages 50
+    """
+    from crawler.run import run_crawl
+    from crawler.spiders.base import default_sources_file
+
+    report = run_crawl(
+        db_path(ctx),
+        sources_file or default_sources_file(),
+        list(only) or None,
+        max_pages=max_pages,
+        progress=True,
+        log_level=_scrapy_log_level(ctx),
+    )
+    _print_crawl(report)
+    if report.status != "ok":
+        sys.exit(1)
+
+
+def _scrapy_log_level(ctx: click.Context) -> str:
+    verbose = ctx.find_root().params.get("verbose", 0)
+    return "WARNING" if verbose == 0 else "INFO" if verbose == 1 else "DEBUG"
+
+
+def _print_crawl(report: Any) -> None:
+    click.echo(f"Crawl {report.run_id}: {report.status}")
+    for source_id, figures in report.sources.items():
+        docs = figures.get("documents", {})
+        dropped = ", ".join(f"{k} {v}" for k, v in sorted(figures.get("dropped", {}).items()))
+        errors = ", ".join(f"{k} {v}" for k, v in sorted(figures.get("errors", {}).items()))
+        click.echo(
+            f"  {source_id}: {figures.get('pages_fetched', 0)} pages fetched; documents "
+            f"{docs.get('new', 0)} new, {docs.get('updated', 0)} updated, "
+            f"{docs.get('unchanged', 0) + figures.get('not_modified', 0)} unchanged, "
+            f"{docs.get('duplicate', 0)} duplicate"
+        )
+        if dropped:
+            click.echo(f"    dropped: {dropped}")
+        if errors:
+            click.echo(f"    errors: {errors}")
+        if figures.get("failure"):
+            click.echo(f"    failed: {figures['failure']}")
+
+
+@cli.command()
 @click.pass_context
 def demo(ctx: click.Context) -> None:
-    """Build a demonstration corpus: the seeds, then a summary of what is stored.
+    """Build a demonstration corpus offline: the seeds, then a crawl of a bundled demo site.
+
+    The site (fictional outlets and people, a feed, sitemaps and crawler traps) is served on
+    127.0.0.1 for the length of the crawl; then the corpus is summarised.
 
     \b
     Example:
       mediamon --db demo.duckdb demo
     """
+    from crawler.demo import write_demo_sources
+    from crawler.demosite import DemoSite
+    from crawler.run import run_crawl
+
     path = db_path(ctx)
     ctx.invoke(init)
+    with DemoSite(slow_seconds=0.5) as site, tempfile.TemporaryDirectory() as tmp:
+        sources = write_demo_sources(site.base_url, Path(tmp) / "demo-sources.toml")
+        click.echo(f"Serving the demo site at {site.base_url}; crawling it ...")
+        report = run_crawl(path, sources, progress=True, log_level=_scrapy_log_level(ctx))
+    _print_crawl(report)
     with connect(path, read_only=True) as con:
         figures = corpus_stats(con)
     _print_stats(path, figures)

@@ -99,13 +99,13 @@ def test_old_corpus_is_upgraded_on_open(db: Path) -> None:
             "insert into documents (doc_id, text, word_count, text_hash, ingested_at, "
             "updated_at) values ('d1', 'old text', 2, 'h', now(), now())"
         )
-    out = run_mediamon("--db", str(db), "query", "select count(*) from documents",
-                       "--format", "csv")
+    out = run_mediamon(
+        "--db", str(db), "query", "select count(*) from documents", "--format", "csv"
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[-1] == "1"
     with duckdb.connect(str(db), read_only=True) as con:
-        versions = [r[0] for r in con.execute("select version from schema_migrations")
-                    .fetchall()]
+        versions = [r[0] for r in con.execute("select version from schema_migrations").fetchall()]
         assert versions == list(range(1, latest_version() + 1))
 
 

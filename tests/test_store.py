@@ -103,15 +103,17 @@ def _wire_story(changes: dict[int, str] | None = None) -> str:
 
 def test_near_duplicates_share_a_cluster_across_batches(db: Path) -> None:
     original = _wire_story()
-    copy = _wire_story({10: "Harbour", 50: "Ledger", 120: "reported", 200: "Tuesday",
-                        290: "said"})
+    copy = _wire_story({10: "Harbour", 50: "Ledger", 120: "reported", 200: "Tuesday", 290: "said"})
     other = " ".join(f"other{i}" for i in range(300))
     with connect(db, create=True) as con:
         write_documents(con, [DocumentRecord(text=original, url="https://a.org/wire")])
-        write_documents(con, [
-            DocumentRecord(text=copy, url="https://b.org/wire-copy"),
-            DocumentRecord(text=other, url="https://c.org/unrelated"),
-        ])
+        write_documents(
+            con,
+            [
+                DocumentRecord(text=copy, url="https://b.org/wire-copy"),
+                DocumentRecord(text=other, url="https://c.org/unrelated"),
+            ],
+        )
         rows = dict(con.execute("select url, cluster_id from documents").fetchall())
         ids = dict(con.execute("select url, doc_id from documents").fetchall())
     assert rows["https://b.org/wire-copy"] == ids["https://a.org/wire"]
@@ -120,9 +122,12 @@ def test_near_duplicates_share_a_cluster_across_batches(db: Path) -> None:
 
 def test_near_duplicates_within_one_batch(db: Path) -> None:
     with connect(db, create=True) as con:
-        write_documents(con, [
-            DocumentRecord(text=_wire_story(), url="https://a.org/1"),
-            DocumentRecord(text=_wire_story({5: "changed", 6: "words"}), url="https://b.org/2"),
-        ])
+        write_documents(
+            con,
+            [
+                DocumentRecord(text=_wire_story(), url="https://a.org/1"),
+                DocumentRecord(text=_wire_story({5: "changed", 6: "words"}), url="https://b.org/2"),
+            ],
+        )
         clusters = {r[0] for r in con.execute("select cluster_id from documents").fetchall()}
     assert len(clusters) == 1

@@ -1,0 +1,44 @@
+"""The bundled default configuration: the debate's definition as four TOML files.
+
+``sources.toml`` (what to crawl), ``topic.toml`` (what counts as on-topic), ``actors.toml`` (who
+takes part) and ``stance.toml`` (what they take a stance on). A researcher points the tool at
+another debate by passing edited copies of these files; nothing topic-specific lives in code.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import tomllib
+from typing import Any
+
+__all__ = ["DIR", "load", "path"]
+
+DIR = pathlib.Path(__file__).resolve().parent
+
+
+def path(name: str) -> pathlib.Path:
+    """Return the path of a bundled default file, e.g. ``path("topic.toml")``.
+
+    Only bare file names are accepted; the file must exist.
+    """
+    if not name or pathlib.PurePath(name).name != name or name in {".", ".."}:
+        raise ValueError(f"not a bundled configuration file name: {name!r}")
+    result = DIR / name
+    if not result.is_file():
+        raise FileNotFoundError(f"no bundled configuration file {name!r} in {DIR}")
+    return result
+
+
+def load(name: str | pathlib.Path) -> dict[str, Any]:
+    """Parse a TOML file: a ``str`` names a bundled file, a ``Path`` is read as given.
+
+    A syntax error becomes a ``ValueError`` whose one-line message names the file.
+    """
+    file = name if isinstance(name, pathlib.Path) else path(name)
+    try:
+        with file.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{file}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{file}: not UTF-8 text: {exc.reason} at byte {exc.start}") from None

@@ -1,0 +1,510 @@
+"""Publication date of a web page, with the evidence it came from.
+
+Sources are tried from the most to the least trustworthy: structured data (JSON-LD, then meta
+tags and microdata), the date a feed or sitemap gave for the URL (``hint``), a date in the URL,
+and last htmldate's heuristics. A candidate outside [1990-01-01, today + 1 day] is discarded
+and the next source is tried. The fetch date is never used as a fallback: no evidence -> None.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import json
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import lxml.html
+from lxml.etree import ParserError, XMLSyntaxError, _Element
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["SOURCES", "DateFinding", "find_publication_date", "parse_date_string"]
+
+SOURCES = ("jsonld", "meta", "feed", "sitemap", "url", "htmldate", "record", "curated")
+MIN_DATE = datetime.date(1990, 1, 1)
+
+
+@dataclass(frozen=True)
+class DateFinding:
+    value: datetime.date
+    source: str  # one of SOURCES
+    precision: str  # "day" | "month" | "year"
+
+
+# --- parsing date strings ---------------------------------------------------------------------
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            "january jan januar janv janvier enero ene gennaio gen janeiro jänner januari",
+            "february feb februar fev févr fevr février fevrier febrero febbraio fevereiro"
+            " februari",
+            "march mar märz maerz mars marzo março marco maart",
+            "april apr avr avril abril aprile",
+            "may mai mayo maggio maio mei",
+            "june jun juni juin junio giugno junho",
+            "july jul juli juil juillet julio luglio julho",
+            "august aug aout août agosto ago augustus",
+            "september sep sept septembre septiembre settembre setembro set",
+            "october oct okt oktober octobre octubre ottobre outubro out",
+            "november nov novembre noviembre novembro",
+            "december dec dez dezember déc décembre decembre diciembre dic dicembre dezembro",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
+_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+
+_ISO = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:[T\s]|\d{4,6}|$)")
+_EPOCH = re.compile(r"^(\d{10})(?:\d{3})?(?:\.\d+)?$")
+_DMY = re.compile(r"(?<!\d)(\d{1,2})([./-])\s?(\d{1,2})\2\s?(\d{4})(?!\d)")
+_DAY_MONTH_NAME = re.compile(
+    rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th|er|º)?\.?\s+(?:de\s+)?({_MONTH_RE})\.?,?\s+(?:de\s+)?(\d{{4}})",
+    re.IGNORECASE,
+)
+_MONTH_NAME_DAY = re.compile(
+    rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})", re.IGNORECASE
+)
+# 03/08/2020: March 8 or 3 August, depending on the country.
+_AMBIGUOUS = re.compile(r"(?<!\d)(0?[1-9]|1[0-2])/(0?[1-9]|1[0-2])/\d{4}")
+_YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_YEAR = re.compile(r"^(\d{4})$")
+
+
+def _make(year: int, month: int, day: int) -> datetime.date | None:
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_date_string(text: str) -> tuple[datetime.date, str] | None:
+    """Parse the common machine and human date formats; returns (date, precision)."""
+    text = text.strip()[:100]
+    if not text:
+        return None
+    # The calendar date as the publisher wrote it: a time zone offset is not applied.
+    if m := _ISO.search(text):
+        found = _make(int(m[1]), int(m[2]), int(m[3]))
+        return (found, "day") if found else None
+    if m := _COMPACT.match(text):
+        found = _make(int(m[1]), int(m[2]), int(m[3]))
+        return (found, "day") if found else None
+    if m := _EPOCH.match(text):
+        stamp = datetime.datetime.fromtimestamp(int(m[1]), tz=datetime.UTC)
+        return stamp.date(), "day"
+    if m := _DMY.search(text):
+        first, second, year = int(m[1]), int(m[3]), int(m[4])
+        # Dots and dashes are day-first; slashes are month-first unless that is impossible.
+        if m[2] == "/" and second <= 12 < first:
+            found = _make(year, second, first)
+        elif m[2] == "/":
+            found = _make(year, first, second)
+        else:
+            found = _make(year, second, first)
+        return (found, "day") if found else None
+    if m := _DAY_MONTH_NAME.search(text):
+        found = _make(int(m[3]), _MONTHS[m[2].lower()], int(m[1]))
+        return (found, "day") if found else None
+    if m := _MONTH_NAME_DAY.search(text):
+        found = _make(int(m[3]), _MONTHS[m[1].lower()], int(m[2]))
+        return (found, "day") if found else None
+    if m := _YEAR_MONTH.match(text):
+        found = _make(int(m[1]), int(m[2]), 1)
+        return (found, "month") if found else None
+    if m := _YEAR.match(text):
+        found = _make(int(m[1]), 1, 1)
+        return (found, "year") if found else None
+    return None
+
+
+# --- structured data ----------------------------------------------------------------------------
+
+_ARTICLE_TYPES = {
+    "article",
+    "newsarticle",
+    "blogposting",
+    "reportagenewsarticle",
+    "analysisnewsarticle",
+    "opinionnewsarticle",
+    "backgroundnewsarticle",
+    "reviewnewsarticle",
+    "livebloposting",
+    "liveblogposting",
+    "scholarlyarticle",
+    "techarticle",
+    "report",
+    "socialmediaposting",
+    "discussionforumposting",
+    "posting",
+    "pressrelease",
+    "creativework",
+}
+# Collections of *other* items: their dates are not this page's date.
+_SKIP_KEYS = {"itemlistelement", "haspart", "relatedlink", "comment", "review", "subjectof"}
+
+
+def _types(node: dict[str, Any]) -> set[str]:
+    value = node.get("@type", ())
+    values = value if isinstance(value, list) else [value]
+    return {str(v).rsplit("/", 1)[-1].lower() for v in values}
+
+
+def _walk(node: Any, depth: int = 0) -> Iterator[tuple[dict[str, Any], int]]:
+    if depth > 6:
+        return
+    if isinstance(node, list):
+        for item in node:
+            yield from _walk(item, depth)
+    elif isinstance(node, dict):
+        yield node, depth
+        for key, value in node.items():
+            if isinstance(value, dict | list) and key.lower() not in _SKIP_KEYS:
+                yield from _walk(value, depth + 1)
+
+
+def _load_json(raw: str) -> Any:
+    raw = raw.strip()
+    if raw.startswith("<!--"):
+        raw = raw.removeprefix("<!--").removesuffix("-->")
+    try:
+        return json.loads(raw, strict=False)
+    except ValueError:
+        # Trailing commas are the most common breakage in hand-written JSON-LD.
+        try:
+            return json.loads(re.sub(r",\s*([}\]])", r"\1", raw), strict=False)
+        except ValueError:
+            return None
+
+
+def jsonld_objects(tree: _Element) -> list[Any]:
+    """Parsed JSON-LD blocks of the page (unparseable blocks are skipped)."""
+    found = []
+    for script in tree.iterfind(".//script[@type]"):
+        if "ld+json" in (script.get("type") or "").lower() and script.text:
+            data = _load_json(script.text)
+            if data is not None:
+                found.append(data)
+    return found
+
+
+def _jsonld_candidates(tree: _Element) -> Iterator[tuple[str, str]]:
+    ranked: list[tuple[int, int, int, str]] = []
+    for order, (node, depth) in enumerate(_walk(jsonld_objects(tree))):
+        value = node.get("datePublished") or node.get("dateCreated")
+        if not isinstance(value, str):
+            continue
+        types = _types(node)
+        rank = 0 if types & _ARTICLE_TYPES else 1 if types & {"webpage", "itempage"} else 2
+        ranked.append((rank, depth, order, value))
+    for *_, value in sorted(ranked):
+        yield value, "jsonld"
+
+
+# Keys of <meta name|property|itemprop> that carry the publication date, in order of trust.
+_META_KEYS = (
+    "article:published_time",
+    "og:published_time",
+    "og:article:published_time",
+    "article:published",
+    "datepublished",
+    "published_time",
+    "publish_date",
+    "publishdate",
+    "publish-date",
+    "pubdate",
+    "pub_date",
+    "publication_date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dc.date.published",
+    "citation_publication_date",
+    "citation_date",
+    "citation_online_date",
+    "sailthru.date",
+    "parsely-pub-date",
+    "article.published",
+    "article_date_original",
+    "originalpublicationdate",
+    "bt:pubdate",
+    "rnews:datepublished",
+    "cxenseparse:recs:publishtime",
+)
+# Generic or ambiguous keys: trusted less than JSON-LD.
+_WEAK_META_KEYS = (
+    "displaydate",
+    "dc.date.created",
+    "dcterms.created",
+    "dc.created",
+    "date_published",
+    "releasedate",
+    "release_date",
+    "date",
+    "dc.date",
+    "dcterms.date",
+)
+
+
+def meta_tags(tree: _Element) -> dict[str, list[str]]:
+    """All <meta> values keyed by lower-cased name/property/itemprop/http-equiv."""
+    tags: dict[str, list[str]] = {}
+    for meta in tree.iterfind(".//meta"):
+        content = meta.get("content")
+        if content is None:
+            content = meta.get("datetime")
+        if not content:
+            continue
+        for attr in ("name", "property", "itemprop", "http-equiv"):
+            key = meta.get(attr)
+            if key:
+                tags.setdefault(key.strip().lower(), []).append(content.strip())
+    return tags
+
+
+def _meta_candidates(tree: _Element, keys: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    tags = meta_tags(tree)
+    for key in keys:
+        for value in tags.get(key, ()):
+            yield value, "meta"
+
+
+def _markup_candidates(tree: _Element) -> Iterator[tuple[str, str]]:
+    tags = meta_tags(tree)
+    if pages := tags.get("parsely-page"):
+        data = _load_json(pages[0])
+        if isinstance(data, dict) and isinstance(data.get("pub_date"), str):
+            yield data["pub_date"], "meta"
+    # Microdata on visible elements and HTML5 <time pubdate>.
+    for element in tree.xpath(
+        '//*[@itemprop="datePublished"][not(self::meta)]|//time[@pubdate]'
+        "|//article//header//time[@datetime]"
+    ):
+        text = element.text_content()
+        # The date a reader sees wins over a machine value that may be in another time zone.
+        if text and not _AMBIGUOUS.search(text):
+            parsed = parse_date_string(text)
+            if parsed and parsed[1] == "day":
+                yield text, "meta"
+        value = element.get("datetime") or element.get("content")
+        if value:
+            yield value, "meta"
+
+
+# --- URL ------------------------------------------------------------------------------------
+
+_URL_DAY = (
+    re.compile(r"/(\d{4})/(\d{1,2})/(\d{1,2})(?:/|[-_.]|$)"),
+    re.compile(r"(?<![\d])(\d{4})[-_](\d{2})[-_](\d{2})(?!\d)"),
+    re.compile(r"[/_-](\d{4})(\d{2})(\d{2})(?:[/_.-]|\d{0,6}(?:[/_.-]|$))"),
+    re.compile(r"/(\d{4})/(\d{2})(\d{2})/"),
+)
+_URL_MONTH = (
+    re.compile(r"/(\d{4})/(\d{1,2})/"),
+    re.compile(r"/(\d{4})[-_](\d{2})/"),
+)
+
+
+_ARCHIVED = re.compile(r"^https?://(?:web\.)?archive\.org/web/\d+[a-z_]*/(.+)$", re.IGNORECASE)
+
+
+def original_url(url: str | None) -> str | None:
+    """The archived page's own URL for a Wayback Machine URL, whose time stamp is a crawl date."""
+    if not url:
+        return url
+    m = _ARCHIVED.match(url)
+    if m is None:
+        return url
+    inner = m[1]
+    return inner if "://" in inner else f"http://{inner}"
+
+
+def date_from_url(url: str | None) -> tuple[datetime.date, str] | None:
+    """A date written into the URL's path, e.g. /2019/10/04/, /20191004/ or /2019/10/."""
+    url = original_url(url)
+    if not url:
+        return None
+    path = url.split("://", 1)[-1].partition("/")[2].partition("?")[0].partition("#")[0]
+    path = "/" + path
+    for pattern in _URL_DAY:
+        for m in pattern.finditer(path):
+            found = _make(int(m[1]), int(m[2]), int(m[3]))
+            if found:
+                return found, "day"
+    for pattern in _URL_MONTH:
+        for m in pattern.finditer(path):
+            found = _make(int(m[1]), int(m[2]), 1)
+            if found:
+                return found, "month"
+    return None
+
+
+# --- htmldate ---------------------------------------------------------------------------------
+
+
+def _htmldate(
+    document: _Element | str | bytes, url: str | None, today: datetime.date
+) -> datetime.date | None:
+    try:
+        from htmldate import find_date
+    except ImportError:  # pragma: no cover - a declared dependency
+        return None
+    try:
+        # Bytes, never a str: htmldate would take a str starting with "http" for a URL to fetch.
+        if isinstance(document, str):
+            document = document.encode("utf-8", "replace")
+        found = find_date(
+            document,
+            extensive_search=True,
+            original_date=True,
+            url=url,
+            min_date=datetime.datetime.combine(MIN_DATE, datetime.time()),
+            max_date=datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time()),
+        )
+    except Exception:  # htmldate on hostile HTML: a missing date, not a failed page
+        logger.debug("htmldate failed on %s", url, exc_info=True)
+        return None
+    if not found:
+        return None
+    return _make(*map(int, found.split("-")))
+
+
+_UTC_STAMP = re.compile(
+    r"\d[T ](\d{1,2}):\d{2}(?::\d{2})?(?:\.\d+)?\s*(?:Z|[+-]00:?00|UTC|GMT)$", re.IGNORECASE
+)
+
+
+def _local_day_fits(utc_raw: str, utc_day: datetime.date, local_day: datetime.date) -> bool:
+    """Can a UTC time stamp fall on ``local_day`` in some time zone (UTC-12..UTC+14)?"""
+    m = _UTC_STAMP.search(utc_raw.strip())
+    if m is None:
+        return False
+    hour = int(m[1])
+    delta = (local_day - utc_day).days
+    return (delta == -1 and hour < 12) or (delta == 1 and hour >= 10)
+
+
+def _structured(
+    tree: _Element, valid: Any, from_url: tuple[datetime.date, str] | None
+) -> tuple[DateFinding | None, DateFinding | None]:
+    """First valid JSON-LD or meta date, corrected when it is a UTC time stamp.
+
+    A UTC time stamp of an evening article in America (or a morning one in Asia) falls on
+    another day than the publisher's local date, which readers and the URL show: the first
+    local date that such a shift explains is preferred.
+    Returns ``(day_finding, coarse_finding)``: a year or month alone is kept aside as a last
+    resort, since the later sources may know the day.
+    """
+    first: DateFinding | None = None
+    coarse: DateFinding | None = None
+    first_raw = ""
+    candidates = itertools.chain(
+        _meta_candidates(tree, _META_KEYS),
+        _jsonld_candidates(tree),
+        _meta_candidates(tree, _WEAK_META_KEYS),
+        _markup_candidates(tree),
+    )
+    for raw, source in candidates:
+        parsed = valid(raw)
+        if not parsed:
+            continue
+        if parsed[1] != "day":
+            coarse = coarse or DateFinding(parsed[0], source, parsed[1])
+            continue
+        if first is None:
+            first, first_raw = DateFinding(parsed[0], source, parsed[1]), raw
+            if not _UTC_STAMP.search(raw.strip()):
+                return first, coarse
+            if from_url and from_url[1] == "day":
+                if _local_day_fits(raw, first.value, from_url[0]):
+                    return DateFinding(from_url[0], "url", "day"), coarse
+                return first, coarse
+        elif not _UTC_STAMP.search(raw.strip()):
+            if _local_day_fits(first_raw, first.value, parsed[0]):
+                return DateFinding(parsed[0], source, parsed[1]), coarse
+            return first, coarse
+    return first, coarse
+
+
+# --- entry point -------------------------------------------------------------------------------
+
+
+def _as_tree(html: Any) -> _Element | None:
+    if isinstance(html, _Element):
+        return html
+    if isinstance(html, bytes):
+        from .encoding import decode_html
+
+        html = decode_html(html)
+    if not isinstance(html, str) or not html.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(html.encode("utf-8", "surrogatepass"))
+    except (ParserError, XMLSyntaxError, ValueError):
+        return None
+
+
+def find_publication_date(
+    html_tree_or_str: Any,
+    url: str | None,
+    hint: DateFinding | None = None,
+    today: datetime.date | None = None,
+    *,
+    source_html: str | None = None,
+) -> DateFinding | None:
+    """Best publication date of a page with its provenance, or None without evidence.
+
+    ``source_html``: the page's text when a tree is passed; htmldate then parses it itself,
+    keeping the HTML comments (which carry dates on some sites) that our parser drops.
+    """
+    today = today or datetime.date.today()
+    latest = today + datetime.timedelta(days=1)
+
+    def in_range(day: datetime.date) -> bool:
+        return MIN_DATE <= day <= latest
+
+    def valid(value: str) -> tuple[datetime.date, str] | None:
+        parsed = parse_date_string(value)
+        return parsed if parsed and in_range(parsed[0]) else None
+
+    tree = _as_tree(html_tree_or_str)
+    if source_html is None and isinstance(html_tree_or_str, str):
+        source_html = html_tree_or_str
+    from_url = date_from_url(url)
+    if from_url and not in_range(from_url[0]):
+        from_url = None
+    coarse = None
+    if tree is not None:
+        try:
+            found, coarse = _structured(tree, valid, from_url)
+        except Exception:  # malformed markup must not cost us the remaining sources
+            logger.debug("structured date search failed on %s", url, exc_info=True)
+            found = None
+        if found:
+            return found
+    if hint is not None and in_range(hint.value):
+        return hint
+    if from_url and from_url[1] == "day":
+        return DateFinding(from_url[0], "url", "day")
+    found_day = None
+    if source_html and source_html.strip():
+        found_day = _htmldate(source_html, original_url(url), today)
+    elif tree is not None:
+        found_day = _htmldate(tree, original_url(url), today)
+    if found_day and in_range(found_day):
+        # A month-only URL date is refined by a day found in the page, if they agree.
+        if from_url is None:
+            return DateFinding(found_day, "htmldate", "day")
+        # htmldate reads the URL too and then reports the 1st of the month: not a real day.
+        same_month = found_day.replace(day=1) == from_url[0]
+        if same_month and found_day != from_url[0]:
+            return DateFinding(found_day, "htmldate", "day")
+    if from_url:
+        return DateFinding(from_url[0], "url", from_url[1])
+    return coarse
