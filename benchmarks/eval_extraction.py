@@ -43,6 +43,8 @@ DATE_FLOORS = {
     "trafilatura-eval/date": 0.86,
 }
 
+WARMUP_PAGES = 30
+
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
@@ -156,6 +158,10 @@ def run_extraction(folder: Path, limit: int | None, results: Results) -> None:
     from crawler.extract import TRAFILATURA_OPTIONS, extract_article
 
     today = datetime.date.today()
+    # Warm both up first (lazy imports, regex and parser caches): a crawl runs for hours.
+    for record, _label, body in _pages(folder, WARMUP_PAGES):
+        extract_article(body, url=_url(record), today=today)
+        bare_extraction(body, url=_url(record), **TRAFILATURA_OPTIONS)
     for n, (record, label, body) in enumerate(_pages(folder, limit)):
         url = _url(record)
         # Alternate who goes first so that neither profits from warm caches.

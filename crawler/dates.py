@@ -127,26 +127,9 @@ def parse_date_string(text: str) -> tuple[datetime.date, str] | None:
 
 # --- structured data ----------------------------------------------------------------------------
 
-_ARTICLE_TYPES = {
-    "article",
-    "newsarticle",
-    "blogposting",
-    "reportagenewsarticle",
-    "analysisnewsarticle",
-    "opinionnewsarticle",
-    "backgroundnewsarticle",
-    "reviewnewsarticle",
-    "livebloposting",
-    "liveblogposting",
-    "scholarlyarticle",
-    "techarticle",
-    "report",
-    "socialmediaposting",
-    "discussionforumposting",
-    "posting",
-    "pressrelease",
-    "creativework",
-}
+_ARTICLE_TYPES = set(
+    ["article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle", "liveblogposting", "scholarlyarticle", "techarticle", "report", "socialmediaposting", "discussionforumposting", "posting", "pressrelease", "creativework"]
+)
 # Collections of *other* items: their dates are not this page's date.
 _SKIP_KEYS = {"itemlistelement", "haspart", "relatedlink", "comment", "review", "subjectof"}
 
@@ -209,46 +192,12 @@ def _jsonld_candidates(tree: _Element) -> Iterator[tuple[str, str]]:
 
 
 # Keys of <meta name|property|itemprop> that carry the publication date, in order of trust.
-_META_KEYS = (
-    "article:published_time",
-    "og:published_time",
-    "og:article:published_time",
-    "article:published",
-    "datepublished",
-    "published_time",
-    "publish_date",
-    "publishdate",
-    "publish-date",
-    "pubdate",
-    "pub_date",
-    "publication_date",
-    "dc.date.issued",
-    "dcterms.issued",
-    "dc.date.published",
-    "citation_publication_date",
-    "citation_date",
-    "citation_online_date",
-    "sailthru.date",
-    "parsely-pub-date",
-    "article.published",
-    "article_date_original",
-    "originalpublicationdate",
-    "bt:pubdate",
-    "rnews:datepublished",
-    "cxenseparse:recs:publishtime",
+_META_KEYS = tuple(
+    ["article:published_time", "og:published_time", "og:article:published_time", "article:published", "datepublished", "published_time", "publish_date", "publishdate", "publish-date", "pubdate", "pub_date", "publication_date", "dc.date.issued", "dcterms.issued", "dc.date.published", "citation_publication_date", "citation_date", "citation_online_date", "sailthru.date", "parsely-pub-date", "article.published", "article_date_original", "originalpublicationdate", "bt:pubdate", "rnews:datepublished", "cxenseparse:recs:publishtime"]
 )
 # Generic or ambiguous keys: trusted less than JSON-LD.
-_WEAK_META_KEYS = (
-    "displaydate",
-    "dc.date.created",
-    "dcterms.created",
-    "dc.created",
-    "date_published",
-    "releasedate",
-    "release_date",
-    "date",
-    "dc.date",
-    "dcterms.date",
+_WEAK_META_KEYS = tuple(
+    ["displaydate", "dc.date.created", "dcterms.created", "dc.created", "date_published", "releasedate", "release_date", "date", "dc.date", "dcterms.date"]
 )
 
 

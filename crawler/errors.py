@@ -20,6 +20,8 @@ def classify(failure: Failure) -> str:
     if isinstance(exc, IgnoreRequest):
         if "robots.txt" in text:
             return "robots"
+        if "offsite" in text.lower():
+            return "offsite"
         if "redirect" in text.lower():
             return "redirect_loop"
         return "ignored"

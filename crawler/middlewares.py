@@ -84,7 +84,6 @@ class PrivateAddressMiddleware:
             allowed = {_netloc(u) for u in source.entry_urls}
         if _netloc(request.url) in allowed:
             return None
-        self.crawler.stats.inc_value("mediamon/dropped/private_address")
         logger.warning("blocked %s: %s is a private address", request.url, private[0])
         raise PrivateAddressBlocked(
             f"{request.url} resolves to private address {private[0]}"

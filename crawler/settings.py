@@ -61,3 +61,4 @@ MEDIAMON_BATCH_SIZE = 50
 MEDIAMON_BATCH_SECONDS = 2.0
 MEDIAMON_RUN_ID = ""
 LOG_FORMATTER = "crawler.logformatter.LogFormatter"
+DUPEFILTER_CLASS = "crawler.dupefilter.LoopAwareDupeFilter"

@@ -26,7 +26,8 @@ from crawler.sources import Source, load_sources
 
 logger = logging.getLogger(__name__)
 
-Known = tuple[str | None, str | None, bool]  # etag, last_modified, stored as a document
+# etag, last_modified, stored as a document, when fetched
+Known = tuple[str | None, str | None, bool, dt.datetime | None]
 
 
 def default_sources_file() -> Path:
@@ -41,10 +42,13 @@ def load_known(db: Path) -> dict[str, Known]:
         return {}
     with connect(db, read_only=True) as con:
         rows = con.execute(
-            "SELECT url, etag, last_modified, doc_id IS NOT NULL FROM pages "
-            "WHERE status IS NULL OR status < 400"
+            "SELECT url, etag, last_modified, doc_id IS NOT NULL, fetched_at FROM pages "
+            "WHERE (status IS NULL OR status < 400) AND outcome NOT IN ('feed', 'sitemap')"
         ).fetchall()
-    return {url: (etag, modified, bool(stored)) for url, etag, modified, stored in rows}
+    return {
+        url: (etag, modified, bool(stored), fetched)
+        for url, etag, modified, stored, fetched in rows
+    }
 
 
 class SourceSpider(scrapy.Spider):
@@ -124,10 +128,9 @@ class SourceSpider(scrapy.Spider):
                 yield request
 
     def _listing(self, url: str, callback: Any, kind: str) -> scrapy.Request:
-        known = self.known.get(canonicalize_url(url))
+        # Feeds and sitemaps are always fetched whole: a 304 would hide the entries that a
+        # killed crawl never reached. The articles are what is asked for conditionally.
         meta: dict[str, Any] = {"mm_kind": kind}
-        if known and (known[0] or known[1]):
-            meta["mm_known"] = (known[0], known[1])
         return scrapy.Request(
             url, callback=callback, errback=self.on_error, meta=meta, dont_filter=True
         )
@@ -140,7 +143,11 @@ class SourceSpider(scrapy.Spider):
         known = self.known.get(canonical)
         meta: dict[str, Any] = {"mm_kind": "article", "mm_url": canonical, "mm_hint": hint}
         if known is not None:
-            etag, modified, _stored = known
+            etag, modified, _stored, fetched = known
+            if lastmod is not None and fetched is not None and lastmod < fetched.date():
+                # the sitemap says it has not changed since we fetched it
+                self.crawler.stats.inc_value("mediamon/skipped/unchanged_lastmod")
+                return None
             if not (etag or modified):
                 self.crawler.stats.inc_value("mediamon/skipped/known")
                 return None
