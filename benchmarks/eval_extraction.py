@@ -229,9 +229,7 @@ def run_dates(folder: Path, limit: int | None, results: Results) -> None:
         # The same steps as extract_article, without requiring a main text.
         source = decode_html(body)
         tree = parse_html(source)
-        ours = find_publication_date(
-            tree if tree is not None else source, url, today=today, source_html=source
-        )
+        ours = find_publication_date(tree if tree is not None else source, url, today=today)
         bare = find_date(body, extensive_search=True, original_date=True, url=url)
         subset = f"htmldate-eval/{record.get('subset') or 'default'}"
         results.date(subset, _iso(ours) == wanted, bare == wanted)

@@ -6,8 +6,10 @@ it again. Between batches any other process can read.
 """
 
 import logging
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 
@@ -35,6 +37,11 @@ class BatchWriter:
     Records are flushed when `batch_size` are waiting or the oldest has waited `max_wait`
     seconds. `on_flush` is called inside each write transaction's connection, after the batch
     is written, so callers can record progress (e.g. a crawl run's stats) atomically enough.
+
+    background: write batches on one writer thread while the caller goes on producing (a crawl's
+    reactor must not stop for the database); batches are still written one at a time, in
+    order, and `close()` waits for the last one. An error on the writer thread is raised to
+    the caller at its next call.
     """
 
     def __init__(
@@ -43,6 +50,7 @@ class BatchWriter:
         batch_size: int = 500,
         max_wait: float = 2.0,
         on_flush: Callable[[duckdb.DuckDBPyConnection, WriteResult], None] | None = None,
+        background: bool = False,
     ) -> None:
         self.path = path
         self.batch_size = batch_size
@@ -53,6 +61,9 @@ class BatchWriter:
         self._pages: list[PageRecord] = []
         self._sources: dict[str, SourceRow] = {}
         self._since: float | None = None
+        self._lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(1, "mediamon-writer") if background else None
+        self._pending: list[Future[WriteResult]] = []
 
     def add(self, doc: DocumentRecord | None = None, page: PageRecord | None = None) -> None:
         if doc is not None:
@@ -75,28 +86,53 @@ class BatchWriter:
         return len(self._docs) + len(self._pages)
 
     def flush(self) -> WriteResult:
-        batch = WriteResult()
+        """Write what is buffered (in the background: hand it to the writer thread)."""
+        self._raise_failed()
         if not self._docs and not self._pages and not self._sources:
-            return batch
+            return WriteResult()
+        docs, pages, sources = self._docs, self._pages, self._sources
+        self._docs, self._pages, self._sources, self._since = [], [], {}, None
+        if self._executor is None:
+            return self._write(docs, pages, sources)
+        self._pending = [f for f in self._pending if not f.done()]
+        self._pending.append(self._executor.submit(self._write, docs, pages, sources))
+        return WriteResult()
+
+    def _write(
+        self,
+        docs: list[DocumentRecord],
+        pages: list[PageRecord],
+        sources: dict[str, SourceRow],
+    ) -> WriteResult:
         with connect(self.path, create=True) as con:
-            for source_id, name, kind in self._sources.values():
+            for source_id, name, kind in sources.values():
                 ensure_source(con, source_id, name, kind)
-            batch = write_documents(con, self._docs)
-            for page in self._pages:
-                if page.doc_id is None:
-                    continue
-                if batch.doc_ids.get(page.doc_id) == "duplicate":
+            batch = write_documents(con, docs)
+            for page in pages:
+                if page.doc_id is not None and batch.doc_ids.get(page.doc_id) == "duplicate":
                     page.outcome = "duplicate"
-            write_pages(con, self._pages)
+            write_pages(con, pages)
             if self.on_flush is not None:
                 self.on_flush(con, batch)
         logger.debug("wrote batch: %s", dict(batch.counts))
-        self.result.merge(batch)
-        self._docs.clear()
-        self._pages.clear()
-        self._sources.clear()
-        self._since = None
+        with self._lock:
+            self.result.merge(batch)
         return batch
+
+    def _raise_failed(self) -> None:
+        for future in self._pending:
+            if future.done() and future.exception() is not None:
+                raise future.exception()  # type: ignore[misc]
+
+    def close(self) -> None:
+        """Write what is left and wait for the writer thread."""
+        self.flush()
+        if self._executor is not None:
+            for future in self._pending:
+                future.result()
+            self._pending.clear()
+            self._executor.shutdown(wait=True)
+            self._executor = None
 
     def __enter__(self) -> "BatchWriter":
         return self
@@ -112,4 +148,4 @@ class BatchWriter:
         if exc_type is None or not issubclass(
             exc_type, CorpusLockedError | NotACorpusError | SchemaError
         ):
-            self.flush()
+            self.close()

@@ -5,10 +5,12 @@ overwrites a value we have). A changed text keeps the old one in `document_versi
 is already stored under another URL is a duplicate and is not stored twice.
 """
 
+import contextlib
 import datetime as dt
 import gzip
 import logging
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +83,11 @@ class DocumentRecord:
     @property
     def word_count(self) -> int:
         return len(self.text.split())
+
+    def set_minhash(self, signature: np.ndarray | None) -> None:
+        """A signature computed elsewhere (an extraction worker) from this text."""
+        self._minhash = signature
+        self._minhash_done = True
 
     @property
     def minhash(self) -> np.ndarray | None:
@@ -174,6 +181,24 @@ def _doc_row(rec: DocumentRecord, now: dt.datetime, version: int) -> dict[str, A
     }
 
 
+@contextlib.contextmanager
+def _view(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
+    """Expose an Arrow table to SQL by name.
+
+    Registering explicitly, rather than DuckDB's scan of Python variables or list parameters,
+    avoids thousands of module look-ups per statement (measured: 9 ms -> 1 ms per query).
+    """
+    con.register(name, table)
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
+def _column(name: str, values: list[Any], type_: pa.DataType | None = None) -> pa.Table:
+    return pa.table({name: pa.array(values, type_ or pa.string())})
+
+
 def _arrow(rows: list[dict[str, Any]]) -> pa.Table:
     schema = pa.schema([(c, _DOC_TYPES.get(c, pa.string())) for c in _DOC_COLUMNS])
     return pa.Table.from_pylist(rows, schema=schema)
@@ -199,21 +224,21 @@ def write_documents(con: duckdb.DuckDBPyConnection, records: list[DocumentRecord
 
     con.execute("BEGIN TRANSACTION")
     try:
-        existing = {
-            row[0]: row
-            for row in con.execute(
-                f"SELECT doc_id, text_hash, version, {', '.join(_META)} FROM documents "
-                "WHERE doc_id IN (SELECT unnest($ids))",
-                {"ids": ids},
-            ).fetchall()
-        }
-        hash_owner = dict(
-            con.execute(
-                "SELECT text_hash, min(doc_id) FROM documents "
-                "WHERE text_hash IN (SELECT unnest($h)) GROUP BY text_hash",
-                {"h": hashes},
-            ).fetchall()
-        )
+        with _view(con, "mm_ids", _column("doc_id", ids)):
+            existing = {
+                row[0]: row
+                for row in con.execute(
+                    f"SELECT doc_id, text_hash, version, {', '.join(_META)} FROM documents "
+                    "SEMI JOIN mm_ids USING (doc_id)"
+                ).fetchall()
+            }
+        with _view(con, "mm_hashes", _column("text_hash", hashes)):
+            hash_owner = dict(
+                con.execute(
+                    "SELECT text_hash, min(doc_id) FROM documents "
+                    "SEMI JOIN mm_hashes USING (text_hash) GROUP BY text_hash"
+                ).fetchall()
+            )
         new_rows: list[dict[str, Any]] = []
         changed_rows: list[dict[str, Any]] = []
         enrich_rows: list[dict[str, Any]] = []
@@ -244,38 +269,45 @@ def write_documents(con: duckdb.DuckDBPyConnection, records: list[DocumentRecord
         _assign_clusters(con, [by_id[r["doc_id"]] for r in new_rows], new_rows)
         _store_signatures(con, [by_id[r["doc_id"]] for r in new_rows + changed_rows])
         if new_rows:
-            batch = _arrow(new_rows)  # noqa: F841 - read by name in the SQL below
             cols = ", ".join(_DOC_COLUMNS)
-            con.execute(f"INSERT INTO documents ({cols}) SELECT {cols} FROM batch")
+            with _view(con, "mm_batch", _arrow(new_rows)):
+                con.execute(f"INSERT INTO documents ({cols}) SELECT {cols} FROM mm_batch")
         if changed_rows:
-            changed = _arrow(changed_rows)  # noqa: F841
-            con.execute(
-                "INSERT INTO document_versions "
-                "(doc_id, version, title, text, text_hash, fetched_at, replaced_at) "
-                "SELECT d.doc_id, d.version, d.title, d.text, d.text_hash, d.fetched_at, "
-                "c.updated_at FROM documents d JOIN changed c USING (doc_id)"
-            )
-            sets = ", ".join(
-                [f"{c} = coalesce(c.{c}, d.{c})" for c in _META]
-                + [
-                    f"{c} = c.{c}"
-                    for c in ("text", "word_count", "text_hash", "version", "updated_at")
-                ]
-                + ["fetched_at = coalesce(c.fetched_at, d.fetched_at)", "nlp_version = NULL"]
-            )
-            con.execute(f"UPDATE documents d SET {sets} FROM changed c WHERE d.doc_id = c.doc_id")
+            _update_changed(con, _arrow(changed_rows))
         if enrich_rows:
-            enrich = _arrow(enrich_rows)  # noqa: F841
-            sets = ", ".join(
-                [f"{c} = coalesce(d.{c}, e.{c})" for c in _META]
-                + ["fetched_at = coalesce(e.fetched_at, d.fetched_at)", "updated_at = e.updated_at"]
-            )
-            con.execute(f"UPDATE documents d SET {sets} FROM enrich e WHERE d.doc_id = e.doc_id")
+            _update_enriched(con, _arrow(enrich_rows))
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     return result
+
+
+def _update_changed(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
+    """A new text for a known document: keep the old one as a version, then replace it."""
+    with _view(con, "changed", table):
+        con.execute(
+            "INSERT INTO document_versions "
+            "(doc_id, version, title, text, text_hash, fetched_at, replaced_at) "
+            "SELECT d.doc_id, d.version, d.title, d.text, d.text_hash, d.fetched_at, "
+            "c.updated_at FROM documents d JOIN changed c USING (doc_id)"
+        )
+        sets = ", ".join(
+            [f"{c} = coalesce(c.{c}, d.{c})" for c in _META]
+            + [f"{c} = c.{c}" for c in ("text", "word_count", "text_hash", "version", "updated_at")]
+            + ["fetched_at = coalesce(c.fetched_at, d.fetched_at)", "nlp_version = NULL"]
+        )
+        con.execute(f"UPDATE documents d SET {sets} FROM changed c WHERE d.doc_id = c.doc_id")
+
+
+def _update_enriched(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
+    """Same text, more metadata: fill the gaps only."""
+    sets = ", ".join(
+        [f"{c} = coalesce(d.{c}, e.{c})" for c in _META]
+        + ["fetched_at = coalesce(e.fetched_at, d.fetched_at)", "updated_at = e.updated_at"]
+    )
+    with _view(con, "enrich", table):
+        con.execute(f"UPDATE documents d SET {sets} FROM enrich e WHERE d.doc_id = e.doc_id")
 
 
 def _assign_clusters(
@@ -291,12 +323,13 @@ def _assign_clusters(
         return
     all_keys = sorted({k for _, _, keys in keyed for k in keys})
     index: dict[int, list[tuple[str, np.ndarray, str]]] = {}
-    for key, doc_id, blob, cluster in con.execute(
-        "SELECT b.band_key, b.doc_id, m.signature, coalesce(d.cluster_id, d.doc_id) "
-        "FROM doc_bands b JOIN doc_minhash m USING (doc_id) JOIN documents d USING (doc_id) "
-        "WHERE b.band_key IN (SELECT unnest($keys::UBIGINT[]))",
-        {"keys": all_keys},
-    ).fetchall():
+    with _view(con, "mm_keys", _column("band_key", all_keys, pa.uint64())):
+        found = con.execute(
+            "SELECT b.band_key, b.doc_id, m.signature, coalesce(d.cluster_id, d.doc_id) "
+            "FROM doc_bands b SEMI JOIN mm_keys USING (band_key) "
+            "JOIN doc_minhash m USING (doc_id) JOIN documents d USING (doc_id)"
+        ).fetchall()
+    for key, doc_id, blob, cluster in found:
         index.setdefault(int(key), []).append((doc_id, neardup.from_blob(blob), cluster))
     for rec, row, keys in keyed:
         sig = rec.minhash
@@ -318,11 +351,12 @@ def _store_signatures(con: duckdb.DuckDBPyConnection, records: list[DocumentReco
     ids = [r.doc_id for r in records]
     if not ids:
         return
-    con.execute("DELETE FROM doc_bands WHERE doc_id IN (SELECT unnest($ids))", {"ids": ids})
-    con.execute("DELETE FROM doc_minhash WHERE doc_id IN (SELECT unnest($ids))", {"ids": ids})
+    with _view(con, "mm_ids", _column("doc_id", ids)):
+        con.execute("DELETE FROM doc_bands WHERE doc_id IN (SELECT doc_id FROM mm_ids)")
+        con.execute("DELETE FROM doc_minhash WHERE doc_id IN (SELECT doc_id FROM mm_ids)")
     if not with_sig:
         return
-    sigs = pa.table(  # noqa: F841 - read by name in the SQL below
+    sigs = pa.table(
         {
             "doc_id": [r.doc_id for r in with_sig],
             "signature": pa.array(
@@ -331,7 +365,7 @@ def _store_signatures(con: duckdb.DuckDBPyConnection, records: list[DocumentReco
             ),
         }
     )
-    bands = pa.table(  # noqa: F841
+    bands = pa.table(
         {
             "band_key": pa.array(
                 [
@@ -345,13 +379,15 @@ def _store_signatures(con: duckdb.DuckDBPyConnection, records: list[DocumentReco
             "doc_id": [r.doc_id for r in with_sig for _ in range(neardup.BANDS)],
         }
     )
-    con.execute("INSERT INTO doc_minhash SELECT doc_id, signature FROM sigs")
-    con.execute("INSERT INTO doc_bands SELECT band_key, doc_id FROM bands")
+    with _view(con, "mm_sigs", sigs), _view(con, "mm_bands", bands):
+        con.execute("INSERT INTO doc_minhash SELECT doc_id, signature FROM mm_sigs")
+        con.execute("INSERT INTO doc_bands SELECT band_key, doc_id FROM mm_bands")
 
 
 def compress_html(html: bytes | str) -> bytes:
     data = html.encode("utf-8") if isinstance(html, str) else html
-    return gzip.compress(data, compresslevel=6, mtime=0)
+    # level 1: 4.3x smaller on real pages at half the CPU of level 6 (5.0x)
+    return gzip.compress(data, compresslevel=1, mtime=0)
 
 
 def write_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRecord]) -> None:
@@ -390,7 +426,7 @@ def write_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRecord]) -> None
             ("html", pa.binary()),
         ]
     )
-    page_batch = pa.Table.from_pylist(rows, schema=schema)  # noqa: F841
+    page_batch = pa.Table.from_pylist(rows, schema=schema)
     cols = ", ".join(schema.names)
     updates = ", ".join(
         f"{c} = coalesce(excluded.{c}, pages.{c})"
@@ -399,10 +435,11 @@ def write_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRecord]) -> None
         for c in schema.names
         if c != "url"
     )
-    con.execute(
-        f"INSERT INTO pages ({cols}) SELECT {cols} FROM page_batch "
-        f"ON CONFLICT (url) DO UPDATE SET {updates}"
-    )
+    with _view(con, "mm_pages", page_batch):
+        con.execute(
+            f"INSERT INTO pages ({cols}) SELECT {cols} FROM mm_pages "
+            f"ON CONFLICT (url) DO UPDATE SET {updates}"
+        )
 
 
 def read_html(con: duckdb.DuckDBPyConnection, url: str) -> str | None:

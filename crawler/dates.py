@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import lxml.html
 from lxml.etree import ParserError, XMLSyntaxError, _Element
@@ -33,6 +34,10 @@ class DateFinding:
     value: datetime.date
     source: str  # one of SOURCES
     precision: str  # "day" | "month" | "year"
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
 
 
 # --- parsing date strings ---------------------------------------------------------------------
@@ -61,6 +66,8 @@ _MONTHS = {
 }
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 
+# Patterns in order of preference; groups give (year, month, day) positions, a month name or
+# a missing day is handled in parse_date_string.
 _ISO = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:[T\s]|\d{4,6}|$)")
 _EPOCH = re.compile(r"^(\d{10})(?:\d{3})?(?:\.\d+)?$")
@@ -74,8 +81,7 @@ _MONTH_NAME_DAY = re.compile(
 )
 # 03/08/2020: March 8 or 3 August, depending on the country.
 _AMBIGUOUS = re.compile(r"(?<!\d)(0?[1-9]|1[0-2])/(0?[1-9]|1[0-2])/\d{4}")
-_YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_YEAR = re.compile(r"^(\d{4})$")
+_YEAR_MONTH = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 
 
 def _make(year: int, month: int, day: int) -> datetime.date | None:
@@ -85,50 +91,47 @@ def _make(year: int, month: int, day: int) -> datetime.date | None:
         return None
 
 
-def parse_date_string(text: str) -> tuple[datetime.date, str] | None:
-    """Parse the common machine and human date formats; returns (date, precision)."""
-    text = text.strip()[:100]
-    if not text:
-        return None
-    # The calendar date as the publisher wrote it: a time zone offset is not applied.
-    if m := _ISO.search(text):
-        found = _make(int(m[1]), int(m[2]), int(m[3]))
-        return (found, "day") if found else None
-    if m := _COMPACT.match(text):
-        found = _make(int(m[1]), int(m[2]), int(m[3]))
-        return (found, "day") if found else None
+def _ymd(text: str) -> tuple[int, int, int, str] | None:
+    """(year, month, day, precision) of the first recognised date expression."""
+    if m := _ISO.search(text) or _COMPACT.match(text):
+        return int(m[1]), int(m[2]), int(m[3]), "day"
     if m := _EPOCH.match(text):
-        stamp = datetime.datetime.fromtimestamp(int(m[1]), tz=datetime.UTC)
-        return stamp.date(), "day"
+        day = datetime.datetime.fromtimestamp(int(m[1]), tz=datetime.UTC).date()
+        return day.year, day.month, day.day, "day"
     if m := _DMY.search(text):
         first, second, year = int(m[1]), int(m[3]), int(m[4])
         # Dots and dashes are day-first; slashes are month-first unless that is impossible.
-        if m[2] == "/" and second <= 12 < first:
-            found = _make(year, second, first)
-        elif m[2] == "/":
-            found = _make(year, first, second)
-        else:
-            found = _make(year, second, first)
-        return (found, "day") if found else None
+        if m[2] == "/" and not second <= 12 < first:
+            return year, first, second, "day"
+        return year, second, first, "day"
     if m := _DAY_MONTH_NAME.search(text):
-        found = _make(int(m[3]), _MONTHS[m[2].lower()], int(m[1]))
-        return (found, "day") if found else None
+        return int(m[3]), _MONTHS[m[2].lower()], int(m[1]), "day"
     if m := _MONTH_NAME_DAY.search(text):
-        found = _make(int(m[3]), _MONTHS[m[1].lower()], int(m[2]))
-        return (found, "day") if found else None
+        return int(m[3]), _MONTHS[m[1].lower()], int(m[2]), "day"
     if m := _YEAR_MONTH.match(text):
-        found = _make(int(m[1]), int(m[2]), 1)
-        return (found, "month") if found else None
-    if m := _YEAR.match(text):
-        found = _make(int(m[1]), 1, 1)
-        return (found, "year") if found else None
+        return int(m[1]), int(m[2] or 1), 1, "month" if m[2] else "year"
     return None
+
+
+def parse_date_string(text: str) -> tuple[datetime.date, str] | None:
+    """Parse the common machine and human date formats; returns (date, precision).
+
+    The calendar date is taken as the publisher wrote it: a time zone offset is not applied.
+    """
+    found = _ymd(text.strip()[:100])
+    day = _make(*found[:3]) if found else None
+    return (day, found[3]) if day and found else None
 
 
 # --- structured data ----------------------------------------------------------------------------
 
-_ARTICLE_TYPES = set(
-    ["article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle", "liveblogposting", "scholarlyarticle", "techarticle", "report", "socialmediaposting", "discussionforumposting", "posting", "pressrelease", "creativework"]
+_ARTICLE_TYPES = frozenset(
+    _words(
+        "article newsarticle blogposting reportagenewsarticle analysisnewsarticle "
+        "opinionnewsarticle backgroundnewsarticle reviewnewsarticle liveblogposting "
+        "scholarlyarticle techarticle report socialmediaposting discussionforumposting posting "
+        "pressrelease creativework"
+    )
 )
 # Collections of *other* items: their dates are not this page's date.
 _SKIP_KEYS = {"itemlistelement", "haspart", "relatedlink", "comment", "review", "subjectof"}
@@ -178,9 +181,9 @@ def jsonld_objects(tree: _Element) -> list[Any]:
     return found
 
 
-def _jsonld_candidates(tree: _Element) -> Iterator[tuple[str, str]]:
+def _jsonld_candidates(nodes: list[tuple[dict[str, Any], int]]) -> Iterator[tuple[str, str]]:
     ranked: list[tuple[int, int, int, str]] = []
-    for order, (node, depth) in enumerate(_walk(jsonld_objects(tree))):
+    for order, (node, depth) in enumerate(nodes):
         value = node.get("datePublished") or node.get("dateCreated")
         if not isinstance(value, str):
             continue
@@ -192,12 +195,18 @@ def _jsonld_candidates(tree: _Element) -> Iterator[tuple[str, str]]:
 
 
 # Keys of <meta name|property|itemprop> that carry the publication date, in order of trust.
-_META_KEYS = tuple(
-    ["article:published_time", "og:published_time", "og:article:published_time", "article:published", "datepublished", "published_time", "publish_date", "publishdate", "publish-date", "pubdate", "pub_date", "publication_date", "dc.date.issued", "dcterms.issued", "dc.date.published", "citation_publication_date", "citation_date", "citation_online_date", "sailthru.date", "parsely-pub-date", "article.published", "article_date_original", "originalpublicationdate", "bt:pubdate", "rnews:datepublished", "cxenseparse:recs:publishtime"]
+_META_KEYS = _words(
+    "article:published_time og:published_time og:article:published_time article:published "
+    "datepublished published_time publish_date publishdate publish-date pubdate pub_date "
+    "publication_date dc.date.issued dcterms.issued dc.date.published "
+    "citation_publication_date citation_date citation_online_date sailthru.date "
+    "parsely-pub-date article.published article_date_original originalpublicationdate "
+    "bt:pubdate rnews:datepublished cxenseparse:recs:publishtime"
 )
 # Generic or ambiguous keys: trusted less than JSON-LD.
-_WEAK_META_KEYS = tuple(
-    ["displaydate", "dc.date.created", "dcterms.created", "dc.created", "date_published", "releasedate", "release_date", "date", "dc.date", "dcterms.date"]
+_WEAK_META_KEYS = _words(
+    "displaydate dc.date.created dcterms.created dc.created date_published releasedate "
+    "release_date date dc.date dcterms.date"
 )
 
 
@@ -217,15 +226,15 @@ def meta_tags(tree: _Element) -> dict[str, list[str]]:
     return tags
 
 
-def _meta_candidates(tree: _Element, keys: tuple[str, ...]) -> Iterator[tuple[str, str]]:
-    tags = meta_tags(tree)
+def _meta_candidates(
+    tags: dict[str, list[str]], keys: tuple[str, ...]
+) -> Iterator[tuple[str, str]]:
     for key in keys:
         for value in tags.get(key, ()):
             yield value, "meta"
 
 
-def _markup_candidates(tree: _Element) -> Iterator[tuple[str, str]]:
-    tags = meta_tags(tree)
+def _markup_candidates(tree: _Element, tags: dict[str, list[str]]) -> Iterator[tuple[str, str]]:
     if pages := tags.get("parsely-page"):
         data = _load_json(pages[0])
         if isinstance(data, dict) and isinstance(data.get("pub_date"), str):
@@ -297,19 +306,14 @@ def date_from_url(url: str | None) -> tuple[datetime.date, str] | None:
 # --- htmldate ---------------------------------------------------------------------------------
 
 
-def _htmldate(
-    document: _Element | str | bytes, url: str | None, today: datetime.date
-) -> datetime.date | None:
+def _htmldate(tree: _Element, url: str | None, today: datetime.date) -> datetime.date | None:
     try:
         from htmldate import find_date
     except ImportError:  # pragma: no cover - a declared dependency
         return None
     try:
-        # Bytes, never a str: htmldate would take a str starting with "http" for a URL to fetch.
-        if isinstance(document, str):
-            document = document.encode("utf-8", "replace")
         found = find_date(
-            document,
+            tree,
             extensive_search=True,
             original_date=True,
             url=url,
@@ -325,59 +329,95 @@ def _htmldate(
 
 
 _UTC_STAMP = re.compile(
-    r"\d[T ](\d{1,2}):\d{2}(?::\d{2})?(?:\.\d+)?\s*(?:Z|[+-]00:?00|UTC|GMT)$", re.IGNORECASE
+    r"\d[T ](\d{1,2}):(\d{2})(?::\d{2})?(?:\.\d+)?\s*(?:Z|[+-]00:?00|UTC|GMT)$", re.IGNORECASE
 )
+# Usual UTC offset in hours by country (region of <html lang>, og:locale, or country-code TLD).
+_OFFSETS = {
+    **dict.fromkeys(_words("US CA MX CO PE EC PA CU JM HT DO GT HN SV NI CR BS BZ"), -5),
+    **dict.fromkeys(_words("BR AR UY CL PY VE BO"), -3),
+    **dict.fromkeys(_words("DE AT CH FR IT ES NL BE LU DK NO SE PL CZ SK HU SI HR RS BA"), 1),
+    **dict.fromkeys(_words("GR FI EE LV LT RO BG UA IL EG ZA"), 2),
+    **dict.fromkeys(_words("RU TR BY SA KE"), 3),
+    **dict.fromkeys(_words("CN HK TW SG MY PH"), 8),
+    **dict.fromkeys(_words("JP KR"), 9),
+    "IN": 5.5,
+    "AU": 10,
+    "NZ": 12,
+}
 
 
-def _local_day_fits(utc_raw: str, utc_day: datetime.date, local_day: datetime.date) -> bool:
-    """Can a UTC time stamp fall on ``local_day`` in some time zone (UTC-12..UTC+14)?"""
-    m = _UTC_STAMP.search(utc_raw.strip())
+def _country(tree: _Element, tags: dict[str, list[str]], url: str | None) -> str | None:
+    for lang in (tree.get("lang"), *tags.get("og:locale", ())):
+        parts = (lang or "").replace("_", "-").split("-")
+        if len(parts) > 1 and len(parts[1]) == 2:
+            return parts[1].upper()
+    host = urlsplit(url or "").hostname or ""
+    tld = host.rsplit(".", 1)[-1].upper()
+    return {"UK": "GB"}.get(tld, tld) if len(tld) == 2 else None
+
+
+def _local_day(raw: str, day: datetime.date, offset: float) -> datetime.date:
+    """The calendar day of a UTC time stamp at a UTC offset of ``offset`` hours."""
+    m = _UTC_STAMP.search(raw.strip())
     if m is None:
-        return False
-    hour = int(m[1])
-    delta = (local_day - utc_day).days
-    return (delta == -1 and hour < 12) or (delta == 1 and hour >= 10)
+        return day
+    moment = datetime.datetime.combine(day, datetime.time(int(m[1]) % 24, int(m[2]) % 60))
+    return (moment + datetime.timedelta(hours=offset)).date()
 
 
 def _structured(
-    tree: _Element, valid: Any, from_url: tuple[datetime.date, str] | None
+    tree: _Element, valid: Any, url: str | None, from_url: tuple[datetime.date, str] | None
 ) -> tuple[DateFinding | None, DateFinding | None]:
-    """First valid JSON-LD or meta date, corrected when it is a UTC time stamp.
+    """First valid date of the structured data, as the publisher's local calendar day.
 
     A UTC time stamp of an evening article in America (or a morning one in Asia) falls on
-    another day than the publisher's local date, which readers and the URL show: the first
-    local date that such a shift explains is preferred.
-    Returns ``(day_finding, coarse_finding)``: a year or month alone is kept aside as a last
-    resort, since the later sources may know the day.
+    another day than the publisher's local date, which readers and the URL show: a local date
+    that such a shift explains is preferred, else the usual offset of the publisher's country
+    is applied. Returns ``(day_finding, coarse_finding)``: a year or month alone is kept aside
+    as a last resort, since the later sources may know the day.
     """
+    tags = meta_tags(tree)
+    nodes = list(_walk(jsonld_objects(tree)))
+    candidates = itertools.chain(
+        _meta_candidates(tags, _META_KEYS),
+        _jsonld_candidates(nodes),
+        _meta_candidates(tags, _WEAK_META_KEYS),
+        _markup_candidates(tree, tags),
+    )
     first: DateFinding | None = None
     coarse: DateFinding | None = None
     first_raw = ""
-    candidates = itertools.chain(
-        _meta_candidates(tree, _META_KEYS),
-        _jsonld_candidates(tree),
-        _meta_candidates(tree, _WEAK_META_KEYS),
-        _markup_candidates(tree),
-    )
+    local: tuple[datetime.date, str] | None = None
     for raw, source in candidates:
         parsed = valid(raw)
         if not parsed:
             continue
         if parsed[1] != "day":
             coarse = coarse or DateFinding(parsed[0], source, parsed[1])
-            continue
-        if first is None:
+        elif first is None:
             first, first_raw = DateFinding(parsed[0], source, parsed[1]), raw
             if not _UTC_STAMP.search(raw.strip()):
                 return first, coarse
             if from_url and from_url[1] == "day":
-                if _local_day_fits(raw, first.value, from_url[0]):
-                    return DateFinding(from_url[0], "url", "day"), coarse
-                return first, coarse
+                local = (from_url[0], "url")
+                break
         elif not _UTC_STAMP.search(raw.strip()):
-            if _local_day_fits(first_raw, first.value, parsed[0]):
-                return DateFinding(parsed[0], source, parsed[1]), coarse
+            local = (parsed[0], source)
+            break
+    if first is None:
+        return None, coarse
+    if local:
+        delta = (local[0] - first.value).days
+        if delta == 0:
             return first, coarse
+        if (
+            abs(delta) == 1
+            and _local_day(first_raw, first.value, 14 if delta > 0 else -12) == local[0]
+        ):
+            return DateFinding(local[0], local[1], "day"), coarse
+    offset = _OFFSETS.get(_country(tree, tags, url) or "")
+    if offset is not None:
+        first = DateFinding(_local_day(first_raw, first.value, offset), first.source, "day")
     return first, coarse
 
 
@@ -404,14 +444,8 @@ def find_publication_date(
     url: str | None,
     hint: DateFinding | None = None,
     today: datetime.date | None = None,
-    *,
-    source_html: str | None = None,
 ) -> DateFinding | None:
-    """Best publication date of a page with its provenance, or None without evidence.
-
-    ``source_html``: the page's text when a tree is passed; htmldate then parses it itself,
-    keeping the HTML comments (which carry dates on some sites) that our parser drops.
-    """
+    """Best publication date of a page with its provenance, or None without evidence."""
     today = today or datetime.date.today()
     latest = today + datetime.timedelta(days=1)
 
@@ -423,15 +457,14 @@ def find_publication_date(
         return parsed if parsed and in_range(parsed[0]) else None
 
     tree = _as_tree(html_tree_or_str)
-    if source_html is None and isinstance(html_tree_or_str, str):
-        source_html = html_tree_or_str
+    url = original_url(url)
     from_url = date_from_url(url)
     if from_url and not in_range(from_url[0]):
         from_url = None
     coarse = None
     if tree is not None:
         try:
-            found, coarse = _structured(tree, valid, from_url)
+            found, coarse = _structured(tree, valid, url, from_url)
         except Exception:  # malformed markup must not cost us the remaining sources
             logger.debug("structured date search failed on %s", url, exc_info=True)
             found = None
@@ -441,18 +474,13 @@ def find_publication_date(
         return hint
     if from_url and from_url[1] == "day":
         return DateFinding(from_url[0], "url", "day")
-    found_day = None
-    if source_html and source_html.strip():
-        found_day = _htmldate(source_html, original_url(url), today)
-    elif tree is not None:
-        found_day = _htmldate(tree, original_url(url), today)
+    found_day = _htmldate(tree, url, today) if tree is not None else None
     if found_day and in_range(found_day):
-        # A month-only URL date is refined by a day found in the page, if they agree.
         if from_url is None:
             return DateFinding(found_day, "htmldate", "day")
-        # htmldate reads the URL too and then reports the 1st of the month: not a real day.
-        same_month = found_day.replace(day=1) == from_url[0]
-        if same_month and found_day != from_url[0]:
+        # A month-only URL date is refined by a day of the same month found in the page; the
+        # 1st is no evidence, as htmldate reads the URL too and then reports the 1st.
+        if found_day.replace(day=1) == from_url[0] and found_day != from_url[0]:
             return DateFinding(found_day, "htmldate", "day")
     if from_url:
         return DateFinding(from_url[0], "url", from_url[1])

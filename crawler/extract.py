@@ -309,7 +309,7 @@ def _extract(
     is_amp = tree.get("amp") is not None or tree.get("⚡") is not None
     if canonical and (is_amp or (url and canonical != url and "amp" in url.lower())):
         amp_of = canonical
-    published = find_publication_date(tree, url, date_hint, today, source_html=source)
+    published = find_publication_date(tree, url, date_hint, today)
     return Extracted(
         text=text,
         title=_title(tree, tags, ld),

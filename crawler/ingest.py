@@ -283,7 +283,17 @@ class IngestReport:
     files: int
     records: int = 0
     problems: int = 0
+    off_topic: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+
+
+def _topic_model(path: Path | None) -> Any:
+    from crawler.topic import TopicModel
+
+    try:
+        return TopicModel.from_toml(path)
+    except (ValueError, OSError) as exc:
+        raise InputError(str(exc)) from None
 
 
 def ingest_files(
@@ -294,8 +304,14 @@ def ingest_files(
     advance: Callable[[int], None] | None = None,
     batch_size: int = 500,
     file_plan: Plan | None = None,
+    topic_filter: bool = False,
+    topic_file: Path | None = None,
 ) -> IngestReport:
-    """Read the files and store their documents in short batched transactions."""
+    """Read the files and store their documents in short batched transactions.
+
+    Every document gets its topic relevance score; with topic_filter, off-topic ones are
+    counted and not stored.
+    """
     from corpus.batch import BatchWriter
     from corpus.connection import connect
     from corpus.runs import start_run, update_run
@@ -303,6 +319,7 @@ def ingest_files(
     from corpus.store import ensure_source
 
     files = (file_plan or plan(paths)).files
+    topic = _topic_model(topic_file)
     ensure_corpus(db)
     with connect(db) as con:
         ensure_source(con, source_id, None, "ingest")
@@ -319,6 +336,11 @@ def ingest_files(
                         on_problem(entry)
                     continue
                 report.records += 1
+                score = topic.score(entry.doc.text, entry.doc.title)
+                entry.doc.relevance = round(score.score, 4)
+                if topic_filter and not score.relevant:
+                    report.off_topic += 1
+                    continue
                 writer.add(entry.doc, entry.page)
         status = "ok"
     except KeyboardInterrupt:
@@ -326,7 +348,12 @@ def ingest_files(
         raise
     finally:
         report.counts = dict(writer.result.counts)
-        stats = {"files": report.files, "records": report.records, "problems": report.problems}
+        stats = {
+            "files": report.files,
+            "records": report.records,
+            "problems": report.problems,
+            "off_topic": report.off_topic,
+        }
         stats.update(report.counts)
         try:
             with connect(db) as con:

@@ -5,6 +5,7 @@ in the page archive (without its body) so the run's figures and the next crawl's
 about it.
 """
 
+import asyncio
 import datetime as dt
 import logging
 import re
@@ -80,14 +81,37 @@ def _same_site(a: str, b: str) -> bool:
 
 
 class ExtractPipeline:
-    """Response body -> article text and metadata (trafilatura), with the date's provenance."""
+    """Response body -> article text and metadata (trafilatura), with the date's provenance.
+
+    The extraction runs in worker processes (MEDIAMON_EXTRACT_WORKERS, 0 for in-process).
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        from crawler.workers import default_workers
+
+        self.crawler = crawler
+        configured = crawler.settings.get("MEDIAMON_EXTRACT_WORKERS")
+        self.workers = default_workers() if configured in (None, "", "auto") else int(configured)
+        self.pool: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ExtractPipeline":
-        return cls()
+        return cls(crawler)
 
-    def process_item(self, item: PageItem) -> PageItem:
-        from crawler.extract import extract_article
+    def open_spider(self) -> None:
+        from crawler.workers import acquire
+
+        self.pool = acquire(self.workers)
+
+    def close_spider(self) -> None:
+        from crawler.workers import release
+
+        if self.pool is not None:
+            self.pool = None
+            release()
+
+    async def process_item(self, item: PageItem) -> PageItem:
+        from crawler.workers import extract_job
 
         if item.status == 304:
             item.outcome = "not_modified"
@@ -99,9 +123,12 @@ class ExtractPipeline:
             raise Dropped("not_html", "binary content")
         if looks_like_listing(item.body, item.url):
             raise Dropped("not_article", "a listing of other pages")
-        extracted = extract_article(
-            item.body, url=item.url, date_hint=item.date_hint, content_type=item.content_type
-        )
+        args = (item.body, item.url, item.date_hint, item.content_type)
+        if self.pool is None:
+            extracted, signature = extract_job(*args)
+        else:
+            loop = asyncio.get_running_loop()
+            extracted, signature = await loop.run_in_executor(self.pool, extract_job, *args)
         if extracted is None or len(extracted.text.split()) < MIN_WORDS:
             raise Dropped("no_text")
         canonical = item.requested_url
@@ -122,6 +149,7 @@ class ExtractPipeline:
             date_precision=published.precision if published else None,
             fetched_at=item.fetched_at,
         )
+        item.doc.set_minhash(signature)
         return item
 
 
@@ -184,7 +212,7 @@ class StorePipeline:
             if self.run_id is None:  # `scrapy crawl` without mediamon: the spider owns a run
                 self.run_id = start_run(con, f"scrapy {spider.name}", [source.id] if source else [])
                 self.own_run = True
-        self.writer = BatchWriter(self.db, self.batch_size, self.batch_seconds)
+        self.writer = BatchWriter(self.db, self.batch_size, self.batch_seconds, background=True)
         spider.store = self  # type: ignore[attr-defined]
 
     def process_item(self, item: PageItem) -> PageItem:
@@ -262,7 +290,7 @@ class StorePipeline:
 
         if self.writer is None:
             return
-        self.writer.flush()
+        self.writer.close()
         counts = dict(self.writer.result.counts)
         for key, value in counts.items():
             self.crawler.stats.set_value(f"mediamon/documents/{key}", value)

@@ -60,5 +60,6 @@ MEDIAMON_MAX_PAGES = 0  # 0: no limit
 MEDIAMON_BATCH_SIZE = 50
 MEDIAMON_BATCH_SECONDS = 2.0
 MEDIAMON_RUN_ID = ""
+MEDIAMON_EXTRACT_WORKERS = os.environ.get("MEDIAMON_EXTRACT_WORKERS", "auto")
 LOG_FORMATTER = "crawler.logformatter.LogFormatter"
 DUPEFILTER_CLASS = "crawler.dupefilter.LoopAwareDupeFilter"

@@ -90,7 +90,7 @@ def init(ctx: click.Context) -> None:
     )
 
 
-def _progress(total: int) -> Progress:
+def _progress() -> Progress:
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -111,8 +111,26 @@ def _progress(total: int) -> Progress:
     show_default=True,
     help="source_id for records that do not name their own `source`.",
 )
+@click.option(
+    "--topic-filter",
+    is_flag=True,
+    help="Store only documents relevant to the topic (all are scored either way).",
+)
+@click.option(
+    "--topic",
+    "topic_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Topic TOML (default: the bundled config/topic.toml).",
+)
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], source_id: str) -> None:
+def ingest(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    source_id: str,
+    topic_filter: bool,
+    topic_file: Path | None,
+) -> None:
     """Store documents from JSONL, .html and .txt files (or directories of them).
 
     JSONL records carry `url, title, published, text` or `url, html` (optional: author,
@@ -122,6 +140,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], source_id: str) -> None:
     \b
     Example:
       mediamon ingest articles.jsonl pages/ notes.txt
+      mediamon ingest --topic-filter --source archive export.jsonl.gz
     """
     from crawler.ingest import ingest_files, plan
 
@@ -132,7 +151,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], source_id: str) -> None:
         problems.append(str(problem))
         err.print(f"[yellow]skipped[/yellow] {problem}", soft_wrap=True)
 
-    with _progress(file_plan.total_bytes) as progress:
+    with _progress() as progress:
         task = progress.add_task("ingest", total=file_plan.total_bytes)
         result = ingest_files(
             db_path(ctx),
@@ -141,13 +160,16 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], source_id: str) -> None:
             on_problem=report,
             advance=lambda n: progress.advance(task, n),
             file_plan=file_plan,
+            topic_filter=topic_filter,
+            topic_file=topic_file,
         )
     counts = result.counts
     click.echo(
         f"Ingested {result.records} records from {result.files} file(s) into {db_path(ctx)}: "
         f"{counts.get('new', 0)} new, {counts.get('updated', 0)} updated, "
         f"{counts.get('enriched', 0)} enriched, {counts.get('unchanged', 0)} unchanged, "
-        f"{counts.get('duplicate', 0)} duplicate; {result.problems} skipped."
+        f"{counts.get('duplicate', 0)} duplicate; {result.problems} skipped"
+        + (f", {result.off_topic} off-topic." if topic_filter else ".")
     )
     if result.problems and not result.records:
         sys.exit(2)

@@ -136,3 +136,64 @@ def test_missing_file_is_one_clear_line_and_writes_nothing(tmp_path: Path, db: P
     assert out.stderr.strip().count("\n") == 0
     assert "no such file" in out.stderr and "nope.jsonl" in out.stderr
     assert not db.exists()
+
+
+def test_html_files_go_through_extraction(tmp_path: Path, db: Path) -> None:
+    paragraphs = "".join(
+        f"<p>Paragraph {i}: the fictional Harbour Council debated end-to-end encryption and "
+        f"the detection of child sexual abuse material on messaging apps once more.</p>"
+        for i in range(8)
+    )
+    page = (
+        '<html lang="en"><head><title>Council debates encryption | Harbour Ledger</title>'
+        '<link rel="canonical" href="https://ledger.example/2022/03/04/council/">'
+        '<meta property="article:published_time" content="2022-03-04T09:00:00Z">'
+        '<meta name="author" content="Ada Quill"></head><body><nav><a href="/">Home</a>'
+        f"<a href='/tech'>Tech</a></nav><article><h1>Council debates encryption</h1>"
+        f"{paragraphs}</article><footer>Copyright Harbour Ledger</footer></body></html>"
+    )
+    (tmp_path / "page.html").write_text(page, encoding="utf-8")
+    out = run_mediamon("--db", str(db), "ingest", str(tmp_path / "page.html"))
+    assert out.returncode == 0, out.stderr
+    with duckdb.connect(str(db), read_only=True) as con:
+        row = con.execute(
+            "select canonical_url, published_at, date_source, author, relevance, text "
+            "from documents where source_id = 'ingest'"
+        ).fetchone()
+        archived = con.execute("select count(*) from pages where html is not null").fetchone()
+    assert row[0] == "https://ledger.example/2022/03/04/council/"
+    assert str(row[1]) == "2022-03-04" and row[2] == "meta" and row[3] == "Ada Quill"
+    assert row[4] > 0.5
+    assert "Copyright" not in row[5] and "Paragraph 7" in row[5]
+    assert archived == (1,)
+
+
+def test_topic_filter(tmp_path: Path, db: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "mixed.jsonl",
+        [
+            {
+                "url": "https://e.org/on",
+                "title": "Messenger encryption and child abuse reports",
+                "text": "The platform's end-to-end encryption plan for Messenger worries child "
+                "protection groups, who fear fewer reports of child sexual abuse material.",
+            },
+            {
+                "url": "https://e.org/off",
+                "title": "Derby result",
+                "text": "The home side won the football derby two goals to one on Saturday.",
+            },
+        ],
+    )
+    out = run_mediamon("--db", str(db), "ingest", "--topic-filter", str(path))
+    assert out.returncode == 0, out.stderr
+    assert "1 new" in out.stdout and "1 off-topic" in out.stdout
+    kept = run_mediamon("--db", str(db), "ingest", str(path))
+    assert "1 new" in kept.stdout
+    with duckdb.connect(str(db), read_only=True) as con:
+        scores = dict(
+            con.execute(
+                "select url, relevance from documents where source_id = 'ingest'"
+            ).fetchall()
+        )
+    assert scores["https://e.org/on"] > scores["https://e.org/off"]

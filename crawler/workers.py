@@ -1,0 +1,60 @@
+"""Extraction in worker processes, so a crawl uses every core.
+
+trafilatura and the date search are pure-Python CPU work; in the crawl's own process they would
+stop the reactor (and the downloads) for every page. A shared process pool (one per crawl
+process, however many sources it crawls) takes them; the reactor awaits the result.
+"""
+
+import logging
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from crawler.dates import DateFinding
+
+logger = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+_users = 0
+
+
+def default_workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def acquire(workers: int) -> ProcessPoolExecutor | None:
+    """The shared pool (None when workers is 0: extract in this process)."""
+    global _pool, _users
+    if workers <= 0:
+        return None
+    with _lock:
+        if _pool is None:
+            # spawn: a forked copy of a process running a reactor and threads is not safe
+            _pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        _users += 1
+        return _pool
+
+
+def release() -> None:
+    global _pool, _users
+    with _lock:
+        _users -= 1
+        if _users <= 0 and _pool is not None:
+            _pool.shutdown(wait=True, cancel_futures=True)
+            _pool = None
+            _users = 0
+
+
+def extract_job(
+    body: bytes, url: str, hint: DateFinding | None, content_type: str | None
+) -> tuple[Any, Any]:
+    """Extracted article (or None) and its near-duplicate signature, computed together."""
+    from corpus import neardup
+    from crawler.extract import extract_article
+
+    extracted = extract_article(body, url=url, date_hint=hint, content_type=content_type)
+    signature = neardup.signature(extracted.text) if extracted is not None else None
+    return extracted, signature
