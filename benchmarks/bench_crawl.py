@@ -48,7 +48,8 @@ class EvalPages:
 
         docs = sorted((eval_dir / "trafilatura-eval" / "docs").glob("*.html.gz"))[:limit]
         self.pages = {
-            f"/eval/{p.name.removesuffix('.html.gz')}.html": gzip.open(p).read() for p in docs
+            f"/eval/{p.name.removesuffix('.html.gz')}.html": gzip.decompress(p.read_bytes())
+            for p in docs
         }
 
     def install(self, site: DemoSite) -> list[str]:

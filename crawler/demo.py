@@ -9,7 +9,7 @@ def demo_sources_toml(base_url: str) -> str:
     """Three sources over the demo site, one per discovery strategy, plus a URL list."""
     host = base_url.split("//", 1)[1].split(":", 1)[0]
     common = f'allowed_domains = ["{host}"]\nallow_private = true\ndelay = 0.0\nconcurrency = 4\n'
-    return f"""# Generated for the demo site at {base_url}: it lives on 127.0.0.1, hence allow_private.
+    return f"""# For the demo site at {base_url}: on 127.0.0.1, hence allow_private.
 [[sources]]
 id = "demo-feeds"
 name = "Demo site (feeds)"
