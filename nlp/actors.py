@@ -1,0 +1,143 @@
+"""The actor registry (config/actors.toml): who the actors of the debate are.
+
+Registered actors are found by an entity ruler built from their aliases; actors the statistical
+NER finds that are not registered become "discovered" actors with an id made from their name.
+"""
+
+import datetime as dt
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+TYPES = (
+    "government",
+    "law_enforcement",
+    "company",
+    "ngo_child_safety",
+    "ngo_privacy",
+    "academic",
+    "person",
+    "intergovernmental",
+    "media",
+)
+_SLUG_RE = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Title:
+    title: str
+    start: dt.date | None
+    end: dt.date | None
+
+    def holds(self, day: dt.date) -> bool:
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+
+@dataclass
+class Actor:
+    id: str
+    name: str
+    type: str
+    country: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    titles: list[Title] = field(default_factory=list)
+    speaks_for: str | None = None
+    role: str | None = None
+    origin: str = "registry"
+
+
+def normalise_name(text: str) -> str:
+    """A comparison key: case, accents, quotes, possessives and a leading 'the' removed."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.replace("\u2019", "'").replace("&", " and ")
+    text = re.sub(r"'s\b|'\s*$", "", text.strip())
+    text = re.sub(r"^the\s+", "", text, flags=re.I)
+    return " ".join(re.sub(r"[^\w\s-]", " ", text.lower()).split())
+
+
+def discovered_id(name: str) -> str:
+    return "x_" + _SLUG_RE.sub("_", normalise_name(name)).strip("_")[:60]
+
+
+class ActorRegistry:
+    def __init__(self, actors: list[Actor]) -> None:
+        self.actors: dict[str, Actor] = {a.id: a for a in actors}
+        self._by_key: dict[str, str] = {}
+        for actor in actors:
+            for surface in [actor.name, *actor.aliases]:
+                self._by_key.setdefault(normalise_name(surface), actor.id)
+
+    @classmethod
+    def from_toml(cls, path: Path) -> "ActorRegistry":
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return cls.from_dict(data, str(path))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "actors.toml") -> "ActorRegistry":
+        actors = []
+        for i, raw in enumerate(data.get("actors", [])):
+            try:
+                titles = [
+                    Title(t["title"], _date(t.get("from")), _date(t.get("to")))
+                    for t in raw.get("titles", [])
+                ]
+                actors.append(
+                    Actor(
+                        id=raw["id"],
+                        name=raw["name"],
+                        type=raw["type"],
+                        country=raw.get("country"),
+                        aliases=list(raw.get("aliases", [])),
+                        titles=titles,
+                        speaks_for=raw.get("speaks_for"),
+                        role=raw.get("role"),
+                    )
+                )
+            except (KeyError, TypeError) as exc:
+                raise ValueError(f"{where}: actors[{i}]: missing or bad key {exc}") from None
+        return cls(actors)
+
+    def get(self, actor_id: str) -> Actor | None:
+        return self.actors.get(actor_id)
+
+    def lookup(self, surface: str) -> Actor | None:
+        """The registered actor whose name or alias this is (case-insensitively)."""
+        actor_id = self._by_key.get(normalise_name(surface))
+        return self.actors.get(actor_id) if actor_id else None
+
+    def title_holder(self, title: str, day: dt.date | None) -> Actor | None:
+        """The one registered person who held this title on that day."""
+        if day is None:
+            return None
+        key = normalise_name(title)
+        holders = [
+            actor
+            for actor in self.actors.values()
+            for t in actor.titles
+            if normalise_name(t.title) == key and t.holds(day)
+        ]
+        return holders[0] if len(holders) == 1 else None
+
+    def title_phrases(self) -> set[str]:
+        return {t.title for actor in self.actors.values() for t in actor.titles}
+
+    def patterns(self) -> list[dict[str, Any]]:
+        """Entity-ruler patterns: every alias, as written, labelled PERSON or ORG."""
+        out = []
+        for actor in self.actors.values():
+            label = "PERSON" if actor.type == "person" else "ORG"
+            for surface in sorted({actor.name, *actor.aliases}):
+                out.append({"label": label, "pattern": surface, "id": actor.id})
+        return out
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))

@@ -1,0 +1,217 @@
+"""Stance: per actor and target, from what the actor said, did or wrote.
+
+Each statement is scored with the target's cues (negation reverses a cue). A statement is about a
+target when it, or the sentence that carries it, names one of the target's terms; a statement
+that names no target, in a document that is plainly about one, is read as about that one (at a
+lower weight). The scores of an actor's statements add up per target; the strongest statement
+in the winning direction is the evidence. Open letters' statements go to their signatories
+(basis action); a person's stance also counts for the organisation they speak for.
+"""
+
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span, Token
+
+from nlp.actors import Actor
+from nlp.lexicon import Lexicon, Match, longest_first
+from nlp.quotes import LETTER, Attribution, Statement
+
+BASIS = {"direct": "quote", "indirect": "reported", "action": "action", "authored": "authored"}
+INHERITED_WEIGHT = 0.7  # a statement that names no target, read as about the document's target
+MIN_DOMINANT_TERMS = 3
+ACTION_WEIGHT = 1.5  # deploying or signing is less ambiguous than words
+OPINION_REPORTED_WEIGHT = 0.5  # in an opinion piece, "X says ..." carries the author's framing
+
+
+@dataclass
+class StanceFact:
+    actor_id: str
+    target: str
+    polarity: str
+    confidence: float
+    evidence: str
+    basis: str
+    start: int
+    end: int
+
+
+@dataclass
+class _Scored:
+    statement: Statement
+    target: str
+    score: float
+
+
+class StanceScorer:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def __call__(self, doc: Doc, attribution: Attribution) -> list[StanceFact]:
+        actors: dict[str, Actor] = doc.user_data.get("actors", {})
+        dominant = self._dominant_target(doc)
+        per_actor: dict[tuple[str, str], list[_Scored]] = {}
+        letter: list[_Scored] = []
+        for statement in attribution.statements:
+            for scored in self._score(doc, statement, dominant):
+                if statement.letter and not statement.speakers:
+                    letter.append(scored)
+                for speaker in statement.speakers:
+                    per_actor.setdefault((speaker, scored.target), []).append(scored)
+        facts = [
+            fact
+            for (actor_id, target), scored in per_actor.items()
+            if (fact := self._aggregate(actor_id, target, scored)) is not None
+        ]
+        if letter:
+            by_target: dict[str, list[_Scored]] = {}
+            for scored in letter:
+                by_target.setdefault(scored.target, []).append(scored)
+            for signatory in dict.fromkeys(attribution.signatories):
+                for target, scored_list in by_target.items():
+                    fact = self._aggregate(signatory, target, scored_list, basis="action")
+                    if fact is not None and not _has(facts, signatory, target):
+                        facts.append(fact)
+        facts.extend(self._speaks_for(facts, actors))
+        return facts
+
+    def _dominant_target(self, doc: Doc) -> str | None:
+        counts = {t: 0 for t in self.lexicon.targets}
+        for match in self.lexicon.scan(doc[:]):
+            if match.side.startswith("term:"):
+                counts[match.side[5:]] += 1
+        ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+        if not ranked or ranked[0][1] < MIN_DOMINANT_TERMS:
+            return None
+        if len(ranked) > 1 and ranked[1][1] * 2 > ranked[0][1]:
+            return None
+        return ranked[0][0]
+
+    def _score(self, doc: Doc, statement: Statement, dominant: str | None) -> list[_Scored]:
+        content = doc.char_span(statement.start, statement.end, alignment_mode="expand")
+        sentence = doc.char_span(*statement.sentence, alignment_mode="expand")
+        if content is None or not len(content):
+            return []
+        matches = self.lexicon.scan(content)
+        context = self.lexicon.scan(sentence) if sentence is not None else matches
+        named = {m.side[5:] for m in [*matches, *context] if m.side.startswith("term:")}
+        present = named | ({dominant} if dominant else set())
+        weight = {"action": ACTION_WEIGHT}.get(statement.kind, 1.0)
+        if statement.kind == "indirect":
+            weight *= self.lexicon.reported_weight
+            if doc.user_data.get("kind") == "opinion":
+                weight *= OPINION_REPORTED_WEIGHT
+        cues = longest_first(
+            [
+                m
+                for m in matches
+                if m.side.split(":")[0] in ("favor", "against") and m.side.split(":")[1] in present
+            ]
+        )
+        negations = [m for m in matches if m.side == "negation"]
+        terms = [m for m in matches if m.side.startswith("term:")]
+        totals: dict[str, float] = {}
+        for cue in cues:
+            side, target = cue.side.split(":")
+            if len(present) > 1 and not _nearest_target(cue, terms, target):
+                continue
+            sign = 1.0 if side == "favor" else -1.0
+            if self._negated(cue, negations):
+                sign = -sign
+            factor = 1.0 if target in named else INHERITED_WEIGHT
+            totals[target] = totals.get(target, 0.0) + sign * cue.cue.weight * weight * factor
+        previous = doc[content.start - 1].sent if content.start > 0 else None
+        reason = [*content, *(previous or [])]
+        self._imply(reason, totals)
+        statement.evidence = _evidence(doc, statement, sentence)
+        return [_Scored(statement, t, s) for t, s in totals.items() if s != 0.0]
+
+    def _imply(self, content: list[Token], totals: dict[str, float]) -> None:
+        """'Against E2EE because detection would stop' is also 'for detection' (stance.toml).
+
+        The reason may be in the sentence before ("...getting the images removed. Facebook will
+        not be able to do that if it blinds itself.").
+        """
+        words = {t.lower_ for t in content} | {t.lemma_.lower() for t in content}
+        for rule in self.lexicon.implications:
+            score = totals.get(rule.source, 0.0)
+            took = score > 0 if rule.polarity == "favor" else score < 0
+            if took and rule.because & words and rule.target not in totals:
+                sign = 1.0 if rule.implies == "favor" else -1.0
+                totals[rule.target] = sign * abs(score) * rule.weight
+
+    def _negated(self, cue: Match, negations: list[Match]) -> bool:
+        window = self.lexicon.negation_window
+        for neg in negations:
+            inside = cue.start <= neg.start and neg.end <= cue.end
+            if inside and neg.end - neg.start < cue.end - cue.start:
+                continue  # "must not" is a cue of its own; its "not" does not negate it
+            if neg.start < cue.start and neg.end >= cue.start - window:
+                return True
+        return False
+
+    def _aggregate(
+        self, actor_id: str, target: str, scored: list[_Scored], basis: str | None = None
+    ) -> StanceFact | None:
+        total = sum(s.score for s in scored)
+        margin = self.lexicon.neutral_margin
+        if abs(total) < margin:
+            signs = {s.score > 0 for s in scored}
+            if len(signs) < 2:
+                return None  # too weak to call either way
+            polarity = "neutral"
+        else:
+            polarity = "favor" if total > 0 else "against"
+        agreeing = [s for s in scored if (s.score > 0) == (total > 0)] or scored
+        best = max(agreeing, key=lambda s: abs(s.score))
+        magnitude = sum(abs(s.score) for s in scored)
+        confidence = round(min(0.99, abs(total) / (magnitude + 1.0) + 0.25), 3)
+        statement = best.statement
+        return StanceFact(
+            actor_id=actor_id,
+            target=target,
+            polarity=polarity,
+            confidence=confidence if polarity != "neutral" else 0.5,
+            evidence=statement.evidence,
+            basis=basis or BASIS[statement.kind],
+            start=statement.sentence[0],
+            end=statement.sentence[1],
+        )
+
+    def _speaks_for(self, facts: list[StanceFact], actors: dict[str, Actor]) -> list[StanceFact]:
+        extra: list[StanceFact] = []
+        for fact in facts:
+            actor = actors.get(fact.actor_id)
+            org = actor.speaks_for if actor is not None else None
+            if org and org != LETTER and not _has(facts + extra, org, fact.target):
+                extra.append(
+                    StanceFact(
+                        org,
+                        fact.target,
+                        fact.polarity,
+                        round(fact.confidence * 0.9, 3),
+                        fact.evidence,
+                        fact.basis,
+                        fact.start,
+                        fact.end,
+                    )
+                )
+        return extra
+
+
+def _has(facts: list[StanceFact], actor_id: str, target: str) -> bool:
+    return any(f.actor_id == actor_id and f.target == target for f in facts)
+
+
+def _nearest_target(cue: Match, terms: list[Match], target: str) -> bool:
+    """With both targets in a sentence, a cue belongs to the target named nearest to it."""
+    if not terms:
+        return True
+    nearest = min(terms, key=lambda t: min(abs(t.start - cue.end), abs(cue.start - t.end)))
+    return nearest.side == f"term:{target}"
+
+
+def _evidence(doc: Doc, statement: Statement, sentence: Span | None) -> str:
+    if sentence is not None and statement.kind != "direct":
+        return " ".join(sentence.text.split())
+    text = doc.text[statement.sentence[0] : statement.sentence[1]]
+    return " ".join(text.split())[:1000]
