@@ -21,7 +21,9 @@ class LoopAwareDupeFilter(RFPDupeFilter):
         return dupefilter
 
     def log(self, request: Request, spider: Any = None) -> None:
-        if request.meta.get("redirect_urls") and self.stats is not None:
+        chain = request.meta.get("redirect_urls") or []
+        # a loop comes back to a URL of its own chain; other duplicates are just duplicates
+        if request.url in chain and self.stats is not None:
             self.stats.inc_value("mediamon/errors/redirect_loop")
             self.stats.set_value(
                 "mediamon/last_error/redirect_loop", request.meta["redirect_urls"][0]

@@ -9,7 +9,14 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 import queries
 from corpus import MediamonError, connect, default_db_path
@@ -90,11 +97,11 @@ def init(ctx: click.Context) -> None:
     )
 
 
-def _progress() -> Progress:
+def _progress(unit: str = "bytes") -> Progress:
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
-        DownloadColumn(),
+        DownloadColumn() if unit == "bytes" else MofNCompleteColumn(),
         TimeRemainingColumn(),
         console=err,
         disable=not err.is_terminal,
@@ -382,12 +389,76 @@ def _print_crawl(report: Any) -> None:
 
 
 @cli.command()
+@click.option("--all", "retag_all", is_flag=True, help="Tag every document, not only new ones.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes that analyse texts in parallel.",
+)
+@click.option("--model", default=None, help="spaCy model package (default en_core_web_sm).")
+@click.option(
+    "--actors",
+    "actors_file",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="Actor registry TOML (default: config/actors.toml).",
+)
+@click.option(
+    "--stance",
+    "stance_file",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="Stance targets and cues TOML (default: config/stance.toml).",
+)
+@click.pass_context
+def tag(
+    ctx: click.Context,
+    retag_all: bool,
+    workers: int,
+    model: str | None,
+    actors_file: str | None,
+    stance_file: str | None,
+) -> None:
+    """Find actors, quotes and stances in documents the current pipeline has not tagged.
+
+    A document is re-tagged when the pipeline's version (code, model and configuration)
+    changes; results replace the document's earlier annotations.
+
+    \b
+    Example:
+      mediamon tag
+      mediamon tag --all --workers 2
+    """
+    from nlp.tagging import tag_corpus
+
+    with _progress("documents") as progress:
+        task = progress.add_task("tag", total=None)
+        report = tag_corpus(
+            db_path(ctx),
+            retag_all=retag_all,
+            workers=workers,
+            model=model,
+            actors=actors_file,
+            stance=stance_file,
+            advance=lambda n: progress.advance(task, n),
+            on_total=lambda n: progress.update(task, total=n),
+        )
+    click.echo(
+        f"Tagged {report.documents} documents with pipeline {report.version}: "
+        f"{report.mentions} mentions, {report.quotes} quotes, {report.stances} stances."
+    )
+
+
+@cli.command()
 @click.pass_context
 def demo(ctx: click.Context) -> None:
-    """Build a demonstration corpus offline: the seeds, then a crawl of a bundled demo site.
+    """Build a demonstration corpus offline: seeds, a crawl of a bundled site, tagging.
 
-    The site (fictional outlets and people, a feed, sitemaps and crawler traps) is served on
-    127.0.0.1 for the length of the crawl; then the corpus is summarised.
+    The site (fictional outlets and people, feeds, sitemaps and crawler traps) is served on
+    127.0.0.1 for the length of the crawl; then the corpus is tagged and the stance timeline
+    printed.
 
     \b
     Example:
@@ -404,9 +475,22 @@ def demo(ctx: click.Context) -> None:
         click.echo(f"Serving the demo site at {site.base_url}; crawling it ...")
         report = run_crawl(path, sources, progress=True, log_level=_scrapy_log_level(ctx))
     _print_crawl(report)
+    ctx.invoke(tag)
     with connect(path, read_only=True) as con:
         figures = corpus_stats(con)
+        timeline = run(
+            con,
+            "SELECT strftime(date_trunc('quarter', d.published_at), '%Y-Q') "
+            "|| quarter(d.published_at) AS period, s.target, "
+            "count(DISTINCT coalesce(d.cluster_id, d.doc_id)) FILTER (WHERE polarity = 'favor') "
+            "AS favor, count(DISTINCT coalesce(d.cluster_id, d.doc_id)) FILTER "
+            "(WHERE polarity = 'against') AS against, count(DISTINCT s.actor_id) AS actors "
+            "FROM stances s JOIN documents d USING (doc_id) WHERE d.published_at IS NOT NULL "
+            "GROUP BY ALL ORDER BY period, target",
+        )
     _print_stats(path, figures)
+    click.echo("Stance timeline (stories with an actor for / against, per quarter):")
+    write_rows(timeline.columns, timeline.rows, "table")
 
 
 def main() -> None:
