@@ -375,8 +375,14 @@ def _check_gaps(cue: str, where: str) -> None:
 
 
 def test_stance_structure(stance: dict[str, Any]) -> None:
-    allowed = {"negation", "reporting", "speech_verbs", "action", "options", "targets"}
+    allowed = {"negation", "reporting", "speech_verbs", "action", "options", "targets",
+               "implications"}
     assert set(stance) <= allowed, set(stance) - allowed
+    for rule in stance.get("implications", []):
+        assert set(rule) == {"from", "polarity", "because", "target", "implies", "weight"}, rule
+        assert rule["from"] in stance["targets"] and rule["target"] in stance["targets"], rule
+        assert rule["polarity"] in ("favor", "against") and rule["implies"] in ("favor", "against")
+        assert rule["because"] and 0 < rule["weight"] <= 1, rule
     for key in ("negation", "reporting", "speech_verbs", "action"):
         _cue_list(stance.get(key), key)
     for required in ("not", "never", "no longer", "does not oppose"):
