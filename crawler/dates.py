@@ -1,9 +1,12 @@
 """Publication date of a web page, with the evidence it came from.
 
-Sources are tried from the most to the least trustworthy: structured data (JSON-LD, then meta
-tags and microdata), the date a feed or sitemap gave for the URL (``hint``), a date in the URL,
-and last htmldate's heuristics. A candidate outside [1990-01-01, today + 1 day] is discarded
-and the next source is tried. The fetch date is never used as a fallback: no evidence -> None.
+Sources, from the most to the least trustworthy: structured data (publication meta tags such
+as article:published_time, then JSON-LD datePublished, then generic meta tags, microdata and
+<time> markup), the date a feed or sitemap gave for the URL (``hint``), a date in the URL, and
+last htmldate's heuristics. A candidate outside [1990-01-01, today + 1 day] is discarded and the
+next source is tried. The fetch date is never used as a fallback: no evidence -> None.
+Dates are publisher-local calendar days: a UTC time stamp is moved to the local day when the
+page or its URL shows it, else by the usual offset of the publisher's country.
 """
 
 from __future__ import annotations
@@ -93,11 +96,11 @@ def _make(year: int, month: int, day: int) -> datetime.date | None:
 
 def _ymd(text: str) -> tuple[int, int, int, str] | None:
     """(year, month, day, precision) of the first recognised date expression."""
-    if m := _ISO.search(text) or _COMPACT.match(text):
-        return int(m[1]), int(m[2]), int(m[3]), "day"
     if m := _EPOCH.match(text):
         day = datetime.datetime.fromtimestamp(int(m[1]), tz=datetime.UTC).date()
         return day.year, day.month, day.day, "day"
+    if m := _ISO.search(text) or _COMPACT.match(text):
+        return int(m[1]), int(m[2]), int(m[3]), "day"
     if m := _DMY.search(text):
         first, second, year = int(m[1]), int(m[3]), int(m[4])
         # Dots and dashes are day-first; slashes are month-first unless that is impossible.
@@ -179,6 +182,15 @@ def jsonld_objects(tree: _Element) -> list[Any]:
             if data is not None:
                 found.append(data)
     return found
+
+
+def jsonld_nodes(tree: _Element) -> list[tuple[dict[str, Any], int]]:
+    """Every JSON-LD object of the page (nested ones too) with its nesting depth."""
+    return list(_walk(jsonld_objects(tree)))
+
+
+def is_article(node: dict[str, Any]) -> bool:
+    return bool(_types(node) & _ARTICLE_TYPES)
 
 
 def _jsonld_candidates(nodes: list[tuple[dict[str, Any], int]]) -> Iterator[tuple[str, str]]:
@@ -346,6 +358,9 @@ _OFFSETS = {
 }
 
 
+_VANITY_TLDS = frozenset(_words("CO IO TV ME AI FM LY GG TO CC WS AM NU SH AC VC GD LA MD"))
+
+
 def _country(tree: _Element, tags: dict[str, list[str]], url: str | None) -> str | None:
     for lang in (tree.get("lang"), *tags.get("og:locale", ())):
         parts = (lang or "").replace("_", "-").split("-")
@@ -353,7 +368,10 @@ def _country(tree: _Element, tags: dict[str, list[str]], url: str | None) -> str
             return parts[1].upper()
     host = urlsplit(url or "").hostname or ""
     tld = host.rsplit(".", 1)[-1].upper()
-    return {"UK": "GB"}.get(tld, tld) if len(tld) == 2 else None
+    # Country-code domains sold worldwide (.co, .io, .tv...) say nothing about the publisher.
+    if len(tld) != 2 or tld in _VANITY_TLDS:
+        return None
+    return {"UK": "GB"}.get(tld, tld)
 
 
 def _local_day(raw: str, day: datetime.date, offset: float) -> datetime.date:
@@ -377,7 +395,7 @@ def _structured(
     as a last resort, since the later sources may know the day.
     """
     tags = meta_tags(tree)
-    nodes = list(_walk(jsonld_objects(tree)))
+    nodes = jsonld_nodes(tree)
     candidates = itertools.chain(
         _meta_candidates(tags, _META_KEYS),
         _jsonld_candidates(nodes),
@@ -475,6 +493,8 @@ def find_publication_date(
     if from_url and from_url[1] == "day":
         return DateFinding(from_url[0], "url", "day")
     found_day = _htmldate(tree, url, today) if tree is not None else None
+    if coarse and found_day == coarse.value:
+        return coarse  # htmldate read the same year or month and made it the 1st: no new day
     if found_day and in_range(found_day):
         if from_url is None:
             return DateFinding(found_day, "htmldate", "day")

@@ -98,24 +98,37 @@ def _is_utf8(body: bytes) -> bool:
     try:
         body.decode("utf-8")
     except UnicodeDecodeError as err:
-        # A multi-byte character cut by a size cap at the very end is still UTF-8.
-        return err.start >= len(body) - 3 and err.reason == "unexpected end of data"
+        # A multi-byte character cut by a size cap at the very end is still UTF-8, if the
+        # text before it has UTF-8 characters of its own.
+        return (
+            err.start >= len(body) - 3
+            and err.reason == "unexpected end of data"
+            and not body[: err.start].isascii()
+        )
     return True
 
 
+_ASCII = bytes(range(128))
+
+
 def _detect(body: bytes) -> str:
-    """Best guess for undeclared or wrongly declared bytes."""
+    """Best guess for undeclared or wrongly declared bytes (Windows-1252, like browsers in
+    Western locales, when there is too little to go on)."""
     if _is_utf8(body):
         return "utf-8"
+    sample = body[:_DETECT_BYTES]
+    if len(sample.translate(None, _ASCII)) < 16:
+        return "cp1252"
     try:
         from charset_normalizer import from_bytes  # installed with trafilatura
     except ImportError:  # pragma: no cover - trafilatura always brings it
         return "cp1252"
-    sample = body if len(body) <= _DETECT_BYTES else body[:_DETECT_BYTES]
     best = from_bytes(sample).best()
-    if best is None or best.encoding is None:
+    codec = normalise_charset(best.encoding) if best is not None else None
+    # UTF-16/32 without a byte-order mark is not something a browser would guess.
+    if codec is None or codec.startswith(("utf-16", "utf-32", "utf_16", "utf_32")):
         return "cp1252"
-    return normalise_charset(best.encoding) or "cp1252"
+    return codec
 
 
 def detect_charset(body: bytes, content_type_header: str | None = None) -> tuple[str, str]:

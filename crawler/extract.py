@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml.etree import _Element
 
-from .dates import DateFinding, find_publication_date, jsonld_objects, meta_tags
+from .dates import DateFinding, find_publication_date, is_article, jsonld_nodes, meta_tags
 from .encoding import decode_html
 
 logger = logging.getLogger(__name__)
@@ -32,10 +32,11 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
     "include_links": False,
     "deduplicate": False,
 }
-# trafilatura's fast mode (no readability/jusText fallbacks) costs ~60% of the full run and
-# is as good on most pages; when it finds little text the full run is worth its price.
-FAST_FIRST = True
-FAST_MIN_CHARS = 1000
+# First pass: trafilatura's fast mode (no readability/jusText fallbacks) leaning to recall,
+# about half the cost of the full run; the boilerplate filter below takes back the precision.
+# When it finds little text, the full run is worth its price.
+FIRST_PASS: dict[str, Any] = {"fast": True, "favor_recall": True}
+FULL_RUN_BELOW_CHARS = 1000
 
 
 @dataclass
@@ -113,9 +114,60 @@ def _recover_lead(tree: _Element, text: str, description: str | None) -> str:
     return text
 
 
+# "See also" links to other articles, in the languages of the sources we crawl most.
+_SEE_ALSO = re.compile(
+    r"^\W{0,3}(?:lea|lee|lea también|lee también|lea más|mire|mira|vea también|ver también|"
+    r"puedes ver|te puede interesar|le puede interesar|leia também|veja também|leggi anche|"
+    r"lesen sie auch|lesen sie hier|lies auch|auch lesen|mehr zum thema|read more|read also|"
+    r"see also|related|also read|à lire aussi|lire aussi|czytaj też|czytaj także|"
+    r"dowiedz się więcej)\s*(?::|»|>>)",
+    re.IGNORECASE,
+)
+# Headings of "related content" boxes; the short lines under them are teasers too.
+_RELATED_HEADING = re.compile(
+    r"^\W{0,3}(?:auch interessant|schon gelesen\??|weitere (?:artikel|beiträge|themen)[\w ]*|"
+    r"mehr themen|empfohlene beiträge|das könnte sie auch interessieren|"
+    r"das thema könnte dich auch interessieren|notas relacionadas|contenido relacionado|"
+    r"noticias relacionadas|related (?:articles|stories|posts)|more stories|you may also like|"
+    r"recommended(?: for you)?|à lire également|articles liés|leia mais)\s*:?\W{0,3}$",
+    re.IGNORECASE,
+)
+# Picture credits and newsletter/social calls to action, recognised only on short lines.
+_CREDIT = re.compile(
+    r"^\W{0,2}(?:©|\(?(?:credits?|crédits?(?: photos?)?|foto|fotos|photo|photos|bild|"
+    r"titelbild|beitragsbild|image|copyright)\s*:)",
+    re.IGNORECASE,
+)
+_CALL_TO_ACTION = re.compile(
+    r"newsletter|\bsubscribe|sign up|suscríbete|síguenos|siguenos|follow (?:us|the)|"
+    r"folgen sie uns|canal de telegram|download the .{0,40}app",
+    re.IGNORECASE,
+)
+
+
+def _drop_boilerplate(text: str) -> str:
+    """Remove the boilerplate lines trafilatura lets through most often."""
+    kept: list[str] = []
+    in_related = False
+    for line in text.split("\n"):
+        flat = line.strip()
+        if in_related and 0 < len(flat) < 160:
+            continue
+        in_related = bool(_RELATED_HEADING.match(flat))
+        if in_related or (len(flat) < 250 and _SEE_ALSO.match(flat)):
+            continue
+        if len(flat) < 120 and _CREDIT.match(flat):
+            continue
+        if len(flat) < 200 and _CALL_TO_ACTION.search(flat):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
 def _postprocess(text: str, tree: _Element, description: str | None) -> str:
     text = unicodedata.normalize("NFC", text)
     text = _recover_lead(tree, text, description)
+    text = _drop_boilerplate(text)
     return text.strip()
 
 
@@ -234,18 +286,22 @@ def _language(tree: _Element, tags: dict[str, list[str]]) -> str | None:
 
 def _ld_nodes(tree: _Element) -> list[dict[str, Any]]:
     """JSON-LD objects, the page's own article first."""
-    found: list[dict[str, Any]] = []
-    stack: list[Any] = list(jsonld_objects(tree))
-    while stack:
-        item = stack.pop(0)
-        if isinstance(item, list):
-            stack[:0] = item
-        elif isinstance(item, dict):
-            found.append(item)
-            if isinstance(item.get("@graph"), list):
-                stack[:0] = item["@graph"]
-    article = [n for n in found if "Article" in str(n.get("@type", "")) or "Posting" in str(n)]
-    return article + [n for n in found if n not in article]
+    nodes = [node for node, _depth in jsonld_nodes(tree)]
+    return sorted(nodes, key=lambda node: not is_article(node))
+
+
+# AMP and print variants of an article: /amp/, ?amp=1, .amp.html, amp.example.com, /print/...
+_VARIANT_URL = re.compile(r"(?:^|[/.?&=_-])(?:amp|print|printer|drucken)(?:[/.?&=_-]|$)", re.I)
+
+
+def _amp_of(tree: _Element, url: str | None, canonical: str | None) -> str | None:
+    """The main page's URL when this page is an AMP or print variant that names it."""
+    if not canonical or (url and canonical.rstrip("/") == url.rstrip("/")):
+        return None
+    attrs = {str(name).lower() for name in tree.attrib}
+    if attrs & {"amp", "⚡"} or (url and _VARIANT_URL.search(url.split("://", 1)[-1])):
+        return canonical
+    return None
 
 
 # --- entry point -------------------------------------------------------------------------------
@@ -255,13 +311,13 @@ def _main_text(tree: _Element, url: str | None) -> str:
     from trafilatura import bare_extraction
 
     text = ""
-    if FAST_FIRST:
-        document = bare_extraction(tree, url=url, fast=True, **TRAFILATURA_OPTIONS)
-        text = (document.text if document is not None else None) or ""
-        if len(text) >= FAST_MIN_CHARS:
+    if FIRST_PASS:
+        document = bare_extraction(tree, url=url, **FIRST_PASS, **TRAFILATURA_OPTIONS)
+        text = getattr(document, "text", None) or ""
+        if len(text) >= FULL_RUN_BELOW_CHARS:
             return text
     document = bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
-    full = (document.text if document is not None else None) or ""
+    full = getattr(document, "text", None) or ""
     return full if len(full) >= len(text) else text
 
 
@@ -305,10 +361,6 @@ def _extract(
         return None
 
     canonical = _absolute(_link(tree, "canonical"), url) or _absolute(_first(tags, "og:url"), url)
-    amp_of = None
-    is_amp = tree.get("amp") is not None or tree.get("⚡") is not None
-    if canonical and (is_amp or (url and canonical != url and "amp" in url.lower())):
-        amp_of = canonical
     published = find_publication_date(tree, url, date_hint, today)
     return Extracted(
         text=text,
@@ -318,6 +370,6 @@ def _extract(
         language=_language(tree, tags),
         description=description,
         canonical_url=canonical,
-        amp_of=amp_of,
+        amp_of=_amp_of(tree, url, canonical),
         published=published,
     )
