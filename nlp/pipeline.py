@@ -230,3 +230,44 @@ def describe(doc: Doc) -> dict[str, Any]:
             for f in doc._.mm_stances or []
         ],
     }
+
+
+class Tagger:
+    """The pipeline as an analyzer of single texts (the evaluation harness's interface)."""
+
+    def __init__(self, model: str = DEFAULT_MODEL) -> None:
+        self.nlp = build(model)
+
+    def analyze(
+        self,
+        text: str,
+        title: str | None = None,
+        author: str | None = None,
+        kind: str | None = None,
+    ) -> Any:
+        from nlp.evaluate import Prediction
+        from nlp.quotes import LETTER
+
+        doc = self.nlp(make_doc(self.nlp, text, None, author, kind))
+        actors = doc._.mm_actors or {}
+
+        def name(actor_id: str | None) -> str | None:
+            if actor_id is None or actor_id == LETTER or actor_id not in actors:
+                return None
+            return str(actors[actor_id].name)
+
+        prediction = Prediction()
+        for m in doc._.mm_mentions or []:
+            actor_name = name(m.actor_id)
+            if actor_name:
+                prediction.mentions.add(actor_name)
+                prediction.aliases.setdefault(actor_name, set()).add(doc[m.start : m.end].text)
+        for s in doc._.mm_statements or []:
+            if s.kind in ("direct", "indirect"):
+                for speaker in s.speakers or [None]:
+                    prediction.quotes.append((name(speaker), s.text))
+        for f in doc._.mm_stances or []:
+            actor_name = name(f.actor_id)
+            if actor_name:
+                prediction.stances.add((actor_name, f.target, f.polarity))
+        return prediction

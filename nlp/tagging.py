@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 READ_CHUNK = 256
 PIPE_BATCH = 32
+WORKER_PIECE = 8  # small pieces keep every worker busy until the end
 
 Row = dict[str, Any]
 
@@ -287,7 +288,14 @@ def _results(
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_init_worker, initargs=(model, actors, stance)
     ) as pool:
-        yield from pool.map(_analyse_chunk, pieces)
+        batch: list[DocResult] = []
+        for results in pool.map(_analyse_chunk, pieces):
+            batch.extend(results)
+            if len(batch) >= READ_CHUNK // 2:  # fewer, larger write transactions
+                yield batch
+                batch = []
+        if batch:
+            yield batch
 
 
 def _record_run(db: Path, report: TagReport) -> None:
