@@ -9,6 +9,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -33,7 +34,12 @@ def acquire(workers: int) -> ProcessPoolExecutor | None:
     with _lock:
         if _pool is None:
             # spawn: a forked copy of a process running a reactor and threads is not safe
-            _pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+            _pool = ProcessPoolExecutor(
+                workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=watch_parent,
+                initargs=(os.getpid(),),
+            )
         _users += 1
         return _pool
 
@@ -46,6 +52,18 @@ def release() -> None:
             _pool.shutdown(wait=True, cancel_futures=True)
             _pool = None
             _users = 0
+
+
+def watch_parent(parent: int) -> None:
+    """Exit when the crawl process is gone (killed with SIGKILL, its workers would linger)."""
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(0)
+            time.sleep(1.0)
+
+    threading.Thread(target=watch, name="mediamon-parent-watch", daemon=True).start()
 
 
 def extract_job(

@@ -9,6 +9,7 @@ With workers > 1 the texts are analysed by that many processes; the parent only 
 import datetime as dt
 import logging
 import multiprocessing
+import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -49,10 +50,12 @@ class TagReport:
 _worker_nlp: Any = None
 
 
-def _init_worker(model: str, actors: str | None, stance: str | None) -> None:
+def _init_worker(model: str, actors: str | None, stance: str | None, parent: int) -> None:
     global _worker_nlp
+    from crawler.workers import watch_parent
     from nlp.pipeline import build
 
+    watch_parent(parent)
     _worker_nlp = build(model, actors, stance)
 
 
@@ -279,14 +282,17 @@ def _results(
         return
     # smaller pieces keep both workers busy to the end
     pieces = [
-        rows[i : i + PIPE_BATCH]
+        rows[i : i + WORKER_PIECE]
         for chunk in chunks
         for rows in [_read(db, chunk)]
-        for i in range(0, len(rows), PIPE_BATCH)
+        for i in range(0, len(rows), WORKER_PIECE)
     ]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_init_worker, initargs=(model, actors, stance)
+        workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(model, actors, stance, os.getpid()),
     ) as pool:
         batch: list[DocResult] = []
         for results in pool.map(_analyse_chunk, pieces):
