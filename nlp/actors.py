@@ -24,6 +24,8 @@ TYPES = (
     "media",
 )
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
+_CAPITAL = r"^[A-Z][\w'’.&-]*$"
+_NOT_FIRST = ["The", "A", "An", "This", "That", "Its", "Their", "His", "Her", "Our", "In", "On"]
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,15 @@ def discovered_id(name: str) -> str:
 
 
 class ActorRegistry:
-    def __init__(self, actors: list[Actor]) -> None:
+    def __init__(
+        self,
+        actors: list[Actor],
+        org_heads: list[str] | None = None,
+        person_titles: list[str] | None = None,
+    ) -> None:
         self.actors: dict[str, Actor] = {a.id: a for a in actors}
+        self.org_heads = list(org_heads or [])
+        self.person_titles = list(person_titles or [])
         self._by_key: dict[str, str] = {}
         for actor in actors:
             for surface in [actor.name, *actor.aliases]:
@@ -99,7 +108,8 @@ class ActorRegistry:
                 )
             except (KeyError, TypeError) as exc:
                 raise ValueError(f"{where}: actors[{i}]: missing or bad key {exc}") from None
-        return cls(actors)
+        discovery = data.get("discovery", {})
+        return cls(actors, discovery.get("org_heads"), discovery.get("person_titles"))
 
     def get(self, actor_id: str) -> Actor | None:
         return self.actors.get(actor_id)
@@ -132,6 +142,41 @@ class ActorRegistry:
             label = "PERSON" if actor.type == "person" else "ORG"
             for surface in sorted({actor.name, *actor.aliases}):
                 out.append({"label": label, "pattern": surface, "id": actor.id})
+        return out
+
+    def discovery_patterns(self) -> list[dict[str, Any]]:
+        """Token patterns for unregistered organisations and titled people (no id)."""
+        out: list[dict[str, Any]] = []
+        if self.org_heads:
+            out.append(
+                {
+                    "label": "ORG",
+                    "pattern": [
+                        {
+                            "TEXT": {"REGEX": _CAPITAL},
+                            "IS_STOP": False,
+                            "ORTH": {"NOT_IN": _NOT_FIRST},
+                        },
+                        {"TEXT": {"REGEX": _CAPITAL}, "OP": "{0,4}"},
+                        {"ORTH": {"IN": self.org_heads}},
+                    ],
+                }
+            )
+        if self.person_titles:
+            out.append(
+                {
+                    "label": "PERSON",
+                    "pattern": [
+                        {"ORTH": {"IN": self.person_titles}, "OP": "+"},
+                        {
+                            "TEXT": {"REGEX": _CAPITAL},
+                            "POS": "PROPN",
+                            "ORTH": {"NOT_IN": self.person_titles},
+                        },
+                        {"TEXT": {"REGEX": _CAPITAL}, "POS": "PROPN", "OP": "{1,2}"},
+                    ],
+                }
+            )
         return out
 
 

@@ -22,6 +22,8 @@ class Cue:
     text: str
     parts: tuple[tuple[frozenset[str], ...], ...]  # each word: its form and its lemma
     weight: float = 1.0
+    negatable: bool = True  # "!cue": a warning that keeps its side however it is phrased
+    shared: bool = False  # the same words are a cue of another target too
 
     @property
     def size(self) -> int:
@@ -63,6 +65,7 @@ class Lexicon:
     speech_verbs: set[str]
     speech_phrases: list[Cue]
     action: list[Cue]
+    neutral: list[Cue] = field(default_factory=list)
     negation_window: int = 3
     gap_words: int = 6
     neutral_margin: float = 0.5
@@ -112,6 +115,7 @@ class Lexicon:
             speech_verbs={v for v in verbs if " " not in v},
             speech_phrases=[_cue(v, 1.0, tokenize) for v in verbs if " " in v],
             action=cues(data.get("action", []), "action"),
+            neutral=cues(data["neutral"], "neutral") if data.get("neutral") else [],
             negation_window=int(options.get("negation_window", 3)),
             gap_words=int(options.get("gap_words", 6)),
             neutral_margin=float(options.get("neutral_margin", 0.5)),
@@ -133,8 +137,20 @@ class Lexicon:
                 if target not in targets:
                     raise ValueError(f"{where}: implications[{i}]: unknown target {target!r}")
             lexicon.implications.append(implication)
+        lexicon._mark_shared()
         lexicon._build_index()
         return lexicon
+
+    def _mark_shared(self) -> None:
+        owners: dict[str, set[str]] = {}
+        for target in self.targets.values():
+            for cue in [*target.favor, *target.against]:
+                owners.setdefault(cue.text, set()).add(target.id)
+        for target in self.targets.values():
+            for side in (target.favor, target.against):
+                for i, cue in enumerate(side):
+                    if len(owners[cue.text]) > 1:
+                        side[i] = Cue(cue.text, cue.parts, cue.weight, cue.negatable, True)
 
     def _build_index(self) -> None:
         def add(cue: Cue, side: str) -> None:
@@ -154,6 +170,8 @@ class Lexicon:
             add(cue, "reporting")
         for cue in self.action:
             add(cue, "action")
+        for cue in self.neutral:
+            add(cue, "neutral")
 
     def scan(self, tokens: Sequence[Token] | Span) -> list[Match]:
         """Every cue occurrence in the tokens (overlaps included; callers choose)."""
@@ -173,6 +191,8 @@ class Lexicon:
 
 
 def _cue(text: str, weight: float, tokenize: Tokenize) -> Cue:
+    negatable = not text.startswith("!")
+    text = text.lstrip("!")
     parts = []
     for chunk in text.lower().split("..."):
         words = tuple(
@@ -182,7 +202,7 @@ def _cue(text: str, weight: float, tokenize: Tokenize) -> Cue:
             parts.append(words)
     if not parts:
         raise ValueError(f"empty cue {text!r}")
-    return Cue(text, tuple(parts), weight)
+    return Cue(text, tuple(parts), weight, negatable)
 
 
 def _keys(token: Token) -> set[str]:

@@ -174,8 +174,15 @@ class Linker:
                 pending.append(ent)
 
         full_names = {}  # normalised full name -> actor id, for short forms
+        titles = set(self.registry.person_titles) | {w.title() for w in ROLE_WORDS}
         for span in pending:
             core = _strip(span)
+            if span.label_ == "PERSON":
+                # "Chief Constable Rhona Maddox": the person is the name, the rest is a role
+                start = core.start
+                while start < core.end - 1 and doc[start].text in titles:
+                    start += 1
+                core = doc[start : core.end]
             if not len(core) or _is_noise(core):
                 continue
             actor = self._resolve(core, span, actors)
@@ -294,7 +301,7 @@ def _roles_of(doc: Doc, mention: Mention) -> list[str]:
     while (
         i > 0
         and doc[i - 1].text[:1].isupper()
-        and not doc[i - 1].is_sent_start
+        and doc[i - 1].lower_ not in ("the", "a", "an")
         and doc[i - 1].ent_type_ in ("", "ORG", "NORP", "GPE")
         and start - i < 4
     ):
@@ -326,7 +333,9 @@ def _in_role_phrase(ent: Span) -> bool:
         if head.head is head:
             return False
         head = head.head
-        if head.lower_ in ROLE_WORDS or head.lower_ in ("secretary", "minister", "attorney"):
+        # a capitalised office ("Secretary of State for the Home Department") names a post;
+        # "director of the Open Wires Collective" names an organisation
+        if head.lower_ in ROLE_WORDS and head.text[:1].isupper():
             return True
         if head.pos_ == "VERB":
             return False

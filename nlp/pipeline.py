@@ -58,7 +58,7 @@ def stance_lexicon_path(path: str | None = None) -> Path:
 )
 def make_actor_ruler(nlp: Language, name: str, registry: ActorRegistry) -> EntityRuler:
     ruler = EntityRuler(nlp, name=name, overwrite_ents=True)
-    ruler.add_patterns(registry.patterns())
+    ruler.add_patterns(registry.patterns() + registry.discovery_patterns())
     return ruler
 
 

@@ -208,6 +208,21 @@ class Attributor:
                     return speakers, letter
         # "NCMEC shares in a recent statement", "the open letter states": no parsed verb
         outside = [t for t in sent if not quote.start <= t.i < quote.end]
+        # "Its chief executive, Helen Ashdown, put it bluntly: '...'": the one actor who is a
+        # subject in the sentence that introduces the quote
+        subjects = {
+            by_token[t.i].actor_id
+            for t in outside
+            if t.i in by_token
+            and t.i < quote.start
+            and (
+                t.dep_ in ("nsubj", "nsubjpass")
+                or t.head.dep_ in ("nsubj", "nsubjpass")
+                or (t.dep_ == "appos" and t.head.dep_ in ("nsubj", "nsubjpass"))
+            )
+        }
+        if len(subjects) == 1 and any(t.text == ":" for t in outside if t.i < quote.start):
+            return list(subjects), False
         for token in outside:
             nxt = doc[token.i + 1] if token.i + 1 < len(doc) else None
             if (
@@ -240,7 +255,8 @@ class Attributor:
         speakers: list[str] = []
         letter = False
         for subject in subjects:
-            for token in [subject, *_conjuncts(subject)]:
+            appositions = [c for c in subject.children if c.dep_ == "appos"]
+            for token in [subject, *_conjuncts(subject), *appositions]:
                 if "letter" in token.lower_ or (token.lower_ == "statement"):
                     letter = letter or "letter" in token.lower_
                     continue
@@ -320,10 +336,9 @@ class Attributor:
                         if s.dep_ in ("nsubj", "nsubjpass")
                     }
                 ]
-            if any(c.i in inside for c in comps for c in c.subtree) and len(content) < 4:
+            words = [t for t in content if t.is_alpha and t.i not in by_token]
+            if len(words) < 3:
                 continue  # the quote is the content: already a direct statement
-            if len(content) < 3:
-                continue
             speakers, letter = self._subjects(doc, token, by_token, mentions, actors)
             letter = letter or (letter_sentence and not speakers)
             if speakers or letter:
@@ -361,8 +376,8 @@ def _sentence_around(doc: Doc, quote: Span) -> Span:
     first = doc[quote.start].sent
     last = doc[max(quote.start, quote.end - 1)].sent
     end = last.end
-    if end < len(doc) and last.end - quote.end < 2:
-        # "...," Clark said. -- the attribution is often split off as its own sentence
+    if end < len(doc) and last.end - quote.end < 2 and len(doc[end].sent) <= 6:
+        # '"...," Clark said.' -- a short attribution the parser split off as a sentence
         end = doc[end].sent.end
     return doc[first.start : end]
 

@@ -40,6 +40,7 @@ class _Scored:
     statement: Statement
     target: str
     score: float
+    neutral: bool = False
 
 
 class StanceScorer:
@@ -115,7 +116,7 @@ class StanceScorer:
             if len(present) > 1 and not _nearest_target(cue, terms, target):
                 continue
             sign = 1.0 if side == "favor" else -1.0
-            if self._negated(cue, negations):
+            if cue.cue.negatable and self._negated(cue, negations):
                 sign = -sign
             factor = 1.0 if target in named else INHERITED_WEIGHT
             totals[target] = totals.get(target, 0.0) + sign * cue.cue.weight * weight * factor
@@ -123,7 +124,11 @@ class StanceScorer:
         reason = [*content, *(previous or [])]
         self._imply(reason, totals)
         statement.evidence = _evidence(doc, statement, sentence)
-        return [_Scored(statement, t, s) for t, s in totals.items() if s != 0.0]
+        scored = [_Scored(statement, t, s) for t, s in totals.items() if s != 0.0]
+        if any(m.side == "neutral" for m in matches):
+            # "has not yet decided whether to require scanning": explicitly non-committal
+            scored += [_Scored(statement, t, 0.0, neutral=True) for t in named if t not in totals]
+        return scored
 
     def _imply(self, content: list[Token], totals: dict[str, float]) -> None:
         """'Against E2EE because detection would stop' is also 'for detection' (stance.toml).
@@ -155,8 +160,8 @@ class StanceScorer:
         total = sum(s.score for s in scored)
         margin = self.lexicon.neutral_margin
         if abs(total) < margin:
-            signs = {s.score > 0 for s in scored}
-            if len(signs) < 2:
+            signs = {s.score > 0 for s in scored if not s.neutral}
+            if len(signs) < 2 and not any(s.neutral for s in scored):
                 return None  # too weak to call either way
             polarity = "neutral"
         else:

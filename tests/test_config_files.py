@@ -156,7 +156,11 @@ def actors(actors_file: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_actors_structure(actors_file: dict[str, Any]) -> None:
-    assert set(actors_file) <= {"actors", "shared_aliases"}
+    assert set(actors_file) <= {"actors", "shared_aliases", "discovery"}
+    discovery = actors_file.get("discovery", {})
+    assert set(discovery) <= {"org_heads", "person_titles"}
+    for words in discovery.values():
+        assert words and all(isinstance(w, str) and w[:1].isupper() for w in words)
     entries = actors_file["actors"]
     assert len(entries) >= 85
     ids = Counter(a.get("id") for a in entries)
@@ -376,7 +380,7 @@ def _check_gaps(cue: str, where: str) -> None:
 
 def test_stance_structure(stance: dict[str, Any]) -> None:
     allowed = {"negation", "reporting", "speech_verbs", "action", "options", "targets",
-               "implications"}
+               "implications", "neutral"}
     assert set(stance) <= allowed, set(stance) - allowed
     for rule in stance.get("implications", []):
         assert set(rule) == {"from", "polarity", "because", "target", "implies", "weight"}, rule
