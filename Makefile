@@ -32,6 +32,10 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+eval: $(STAMP)
+	$(BIN)/python benchmarks/eval_nlp.py
+	$(BIN)/python benchmarks/eval_extraction.py --eval-dir $(EVAL)
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py --eval-dir $(EVAL)
 

