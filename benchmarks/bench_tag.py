@@ -85,10 +85,13 @@ def ours_rate(texts: list[str], workers: int) -> tuple[float, int]:
         init_corpus(db)
         with connect(db) as con:
             con.execute("DELETE FROM documents")
-            write_documents(con, [
-                DocumentRecord(text=f"{text}\n\n(copy {i})", url=f"https://bench.example/{i}")
-                for i, text in enumerate(texts)
-            ])
+            write_documents(
+                con,
+                [
+                    DocumentRecord(text=f"{text}\n\n(copy {i})", url=f"https://bench.example/{i}")
+                    for i, text in enumerate(texts)
+                ],
+            )
         start = time.perf_counter()
         report = tag_corpus(db, workers=workers)
         elapsed = time.perf_counter() - start
@@ -113,8 +116,13 @@ def main() -> int:
         print(f"run {run + 1}: " + ", ".join(f"{k} {v[-1]:.1f} docs/s" for k, v in rows.items()))
     med = {k: statistics.median(v) for k, v in rows.items()}
     tokens_per_doc = words * 1.2 / len(texts)  # spaCy tokens run ~1.2 per word here
-    for key, label in (("bare1", "bare nlp.pipe, 1 process"), ("bare2", "bare nlp.pipe, 2 processes"),
-                       ("ours1", "mediamon tag --workers 1"), ("ours2", "mediamon tag --workers 2")):
+    labels = {
+        "bare1": "bare nlp.pipe, 1 process",
+        "bare2": "bare nlp.pipe, 2 processes",
+        "ours1": "mediamon tag --workers 1",
+        "ours2": "mediamon tag --workers 2",
+    }
+    for key, label in labels.items():
         print(f"{label:32} {med[key]:7.1f} docs/s  ~{med[key] * tokens_per_doc:8.0f} tokens/s")
     print(f"ratio ours/bare, 1 worker:  {med['ours1'] / med['bare1']:.2f}")
     print(f"ratio ours/bare, 2 workers: {med['ours2'] / med['bare2']:.2f} (target >= 0.80)")

@@ -62,6 +62,21 @@ def _alive(pid: int) -> bool:
     return True
 
 
+class _Closed:
+    """Why each source's spider closed (Scrapy passes the reason to spider_closed)."""
+
+    def __init__(self) -> None:
+        self.reasons: dict[str, str] = {}
+        self._handlers: list[Any] = []  # signal receivers are weak references: keep them
+
+    def record(self, source_id: str) -> Any:
+        def handler(spider: Any, reason: str) -> None:
+            self.reasons[source_id] = reason
+
+        self._handlers.append(handler)
+        return handler
+
+
 def _quiet(level: str) -> None:
     for name in ("scrapy", "twisted", "py.warnings", "filelock", "htmldate", "trafilatura"):
         logging.getLogger(name).setLevel(level)
@@ -107,6 +122,7 @@ def run_crawl(
     **overrides: Any,
 ) -> CrawlReport:
     """Crawl the sources into the corpus; blocks until every source is done."""
+    from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
     from crawler.pipelines import source_stats
@@ -137,10 +153,12 @@ def run_crawl(
     _quiet(log_level)  # Scrapy's logging setup resets levels; ours win
     crawlers = []
     failures: dict[str, str] = {}
+    closed = _Closed()
     display = CrawlProgress([s.id for s in sources], enabled=progress)
     for source in sources:
         crawler = process.create_crawler(SourceSpider)
         display.attach(crawler, source.id)
+        crawler.signals.connect(closed.record(source.id), signal=signals.spider_closed)
         deferred = process.crawl(crawler, source=source.id, sources_file=str(sources_file))
         deferred.addErrback(_failed, source.id, failures)
         crawlers.append((source.id, crawler))
@@ -149,14 +167,16 @@ def run_crawl(
     try:
         with display:
             process.start()
-        reasons = {c.stats.get_value("finish_reason") for _, c in crawlers}
-        report.status = "interrupted" if "shutdown" in reasons else "failed" if failures else "ok"
+        # "finished" is a crawl that ran out of pages; "shutdown" one stopped by a signal
+        stopped = [sid for sid, _ in crawlers if closed.reasons.get(sid) != "finished"]
+        report.status = "failed" if failures else "interrupted" if stopped else "ok"
     except KeyboardInterrupt:
         report.status = "interrupted"
         raise
     finally:
         for source_id, crawler in crawlers:
             report.sources[source_id] = source_stats(crawler.stats.get_stats() or {})
+            report.sources[source_id]["finish_reason"] = closed.reasons.get(source_id)
             if source_id in failures:
                 report.sources[source_id]["failure"] = failures[source_id]
         totals = {

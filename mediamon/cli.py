@@ -75,6 +75,9 @@ def cli(ctx: click.Context, db: Path | None, verbose: int) -> None:
         handler.setLevel(level)
     ctx.ensure_object(dict)
     ctx.obj["db"] = db or default_db_path()
+    from crawler.schedule import stop_with_parent
+
+    stop_with_parent()
 
 
 @cli.command()
@@ -491,6 +494,16 @@ def demo(ctx: click.Context) -> None:
     _print_stats(path, figures)
     click.echo("Stance timeline (stories with an actor for / against, per quarter):")
     write_rows(timeline.columns, timeline.rows, "table")
+
+
+def _register() -> None:
+    from mediamon.ops import schedule, sources
+
+    cli.add_command(schedule)
+    cli.add_command(sources)
+
+
+_register()
 
 
 def main() -> None:
