@@ -341,7 +341,8 @@ class Attributor:
                 continue  # the quote is the content: already a direct statement
             speakers, letter = self._subjects(doc, token, by_token, mentions, actors)
             letter = letter or (letter_sentence and not speakers)
-            if speakers or letter:
+            content = _own_clause(content, speakers, by_token)
+            if (speakers or letter) and content:
                 found.append(_statement(doc, sent, speakers, content, "indirect", letter))
         return found
 
@@ -386,3 +387,20 @@ def _is_addressee(token: Token) -> bool:
     """'an open letter to Facebook': the letter's addressee did not sign it."""
     head = token.head
     return head.lower_ == "to" and head.head.lower_ in ("letter", "written", "sent")
+
+
+_CLAUSE_BREAKS = {"while", "whereas", "but", ";", "although", "though"}
+
+
+def _own_clause(
+    content: list[Token], speakers: list[str], by_token: dict[int, Mention]
+) -> list[Token]:
+    """'X backed the plan, while Y warned against it': X said only the first part."""
+    for k, token in enumerate(content):
+        if token.lower_ not in _CLAUSE_BREAKS or k == 0:
+            continue
+        ahead = content[k + 1 : k + 6]
+        other = [t for t in ahead if t.i in by_token and by_token[t.i].actor_id not in speakers]
+        if other:
+            return content[:k]
+    return content

@@ -101,11 +101,14 @@ class StanceScorer:
             weight *= self.lexicon.reported_weight
             if doc.user_data.get("kind") == "opinion":
                 weight *= OPINION_REPORTED_WEIGHT
+        # a cue of one target only speaks of that target even when the statement does not
+        # name it ("nobody but the sender can read a message"); shared cues need the name
         cues = longest_first(
             [
                 m
                 for m in matches
-                if m.side.split(":")[0] in ("favor", "against") and m.side.split(":")[1] in present
+                if m.side.split(":")[0] in ("favor", "against")
+                and (m.side.split(":")[1] in present or not m.cue.shared)
             ]
         )
         negations = [m for m in matches if m.side == "negation"]
