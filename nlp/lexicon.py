@@ -66,6 +66,7 @@ class Lexicon:
     speech_phrases: list[Cue]
     action: list[Cue]
     neutral: list[Cue] = field(default_factory=list)
+    stance_words: set[str] = field(default_factory=set)
     negation_window: int = 3
     gap_words: int = 6
     neutral_margin: float = 0.5
@@ -116,6 +117,7 @@ class Lexicon:
             speech_phrases=[_cue(v, 1.0, tokenize) for v in verbs if " " in v],
             action=cues(data.get("action", []), "action"),
             neutral=cues(data["neutral"], "neutral") if data.get("neutral") else [],
+            stance_words={w.lower() for w in data.get("stance_words", [])},
             negation_window=int(options.get("negation_window", 3)),
             gap_words=int(options.get("gap_words", 6)),
             neutral_margin=float(options.get("neutral_margin", 0.5)),
@@ -140,6 +142,15 @@ class Lexicon:
         lexicon._mark_shared()
         lexicon._build_index()
         return lexicon
+
+    def negatable(self, cue: Cue) -> bool:
+        """Only cues that state a stance are reversed by a negation (see stance_words)."""
+        if not cue.negatable:
+            return False
+        if not self.stance_words:
+            return True
+        first = cue.parts[0][0]
+        return not first.isdisjoint(self.stance_words)
 
     def _mark_shared(self) -> None:
         owners: dict[str, set[str]] = {}

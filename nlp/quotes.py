@@ -255,7 +255,7 @@ class Attributor:
         speakers: list[str] = []
         letter = False
         for subject in subjects:
-            appositions = [c for c in subject.children if c.dep_ == "appos"]
+            appositions = [c for c in subject.subtree if c.dep_ == "appos"]
             for token in [subject, *_conjuncts(subject), *appositions]:
                 if "letter" in token.lower_ or (token.lower_ == "statement"):
                     letter = letter or "letter" in token.lower_
@@ -342,6 +342,9 @@ class Attributor:
             speakers, letter = self._subjects(doc, token, by_token, mentions, actors)
             letter = letter or (letter_sentence and not speakers)
             content = _own_clause(content, speakers, by_token)
+            speakers += [
+                s for s in _possessed_org(comps, doc, mentions, actors) if s not in speakers
+            ]
             if (speakers or letter) and content:
                 found.append(_statement(doc, sent, speakers, content, "indirect", letter))
         return found
@@ -404,3 +407,43 @@ def _own_clause(
         if other:
             return content[:k]
     return content
+
+
+_GROUP_WORDS = {
+    "group",
+    "organisation",
+    "organization",
+    "charity",
+    "company",
+    "union",
+    "campaign",
+    "coalition",
+    "network",
+    "foundation",
+    "trust",
+    "party",
+    "ministry",
+    "department",
+    "agency",
+    "team",
+    "firm",
+    "force",
+}
+
+
+def _possessed_org(
+    comps: list[Token], doc: Doc, mentions: list[Mention], actors: dict[str, Actor]
+) -> list[str]:
+    """'Karimova said her group would challenge it': the group is a holder too."""
+    found = []
+    for comp in comps:
+        for child in comp.children:
+            if (
+                child.dep_ in ("nsubj", "nsubjpass")
+                and child.lower_ in _GROUP_WORDS
+                and any(c.dep_ == "poss" for c in child.children)
+            ):
+                actor_id = resolve_reference(doc, child, mentions, actors)
+                if actor_id is not None:
+                    found.append(actor_id)
+    return found

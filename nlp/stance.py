@@ -119,7 +119,7 @@ class StanceScorer:
             if len(present) > 1 and not _nearest_target(cue, terms, target):
                 continue
             sign = 1.0 if side == "favor" else -1.0
-            if cue.cue.negatable and self._negated(cue, negations):
+            if self.lexicon.negatable(cue.cue) and self._negated(cue, negations):
                 sign = -sign
             factor = 1.0 if target in named else INHERITED_WEIGHT
             totals[target] = totals.get(target, 0.0) + sign * cue.cue.weight * weight * factor

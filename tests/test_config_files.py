@@ -379,8 +379,17 @@ def _check_gaps(cue: str, where: str) -> None:
 
 
 def test_stance_structure(stance: dict[str, Any]) -> None:
-    allowed = {"negation", "reporting", "speech_verbs", "action", "options", "targets",
-               "implications", "neutral"}
+    allowed = {
+        "negation",
+        "reporting",
+        "speech_verbs",
+        "action",
+        "options",
+        "targets",
+        "implications",
+        "neutral",
+        "stance_words",
+    }
     assert set(stance) <= allowed, set(stance) - allowed
     for rule in stance.get("implications", []):
         assert set(rule) == {"from", "polarity", "because", "target", "implies", "weight"}, rule
