@@ -169,6 +169,11 @@ class Linker:
 
         for ent in doc.ents:
             if ent.ent_id_ and self.registry.get(ent.ent_id_):
+                longer = _longer_name(doc, ent)
+                if longer is not None and self.registry.lookup(longer.text) is None:
+                    # "Parley Messenger" is not Facebook's "Messenger"
+                    pending.append(longer)
+                    continue
                 self._add(actors, mentions, self.registry.actors[ent.ent_id_], ent)
             elif ent.label_ in ACTOR_LABELS:
                 pending.append(ent)
@@ -342,9 +347,19 @@ def _in_role_phrase(ent: Span) -> bool:
     return False
 
 
+def _longer_name(doc: Doc, ent: Span) -> Span | None:
+    """A one-word alias inside a longer proper name: the longer name, as an ORG span."""
+    if len(ent) != 1 or ent.start == 0:
+        return None
+    before = doc[ent.start - 1]
+    if before.pos_ == "PROPN" and before.text[:1].isupper() and not before.ent_type_:
+        return Span(doc, ent.start - 1, ent.end, label="ORG")
+    return None
+
+
 def _acts(ent: Span) -> bool:
     root = ent.root
-    if root.dep_ in ("nsubj", "nsubjpass", "agent"):
+    if root.dep_ in ("nsubj", "nsubjpass", "agent", "poss"):
         return True
     return root.dep_ == "conj" and root.head.dep_ in ("nsubj", "nsubjpass")
 
