@@ -112,6 +112,7 @@ class PageRecord:
     doc_id: str | None = None
     source_id: str | None = None
     html: bytes | None = None
+    html_gz: bytes | None = None  # the same, already compressed (by an extraction worker)
 
 
 @dataclass
@@ -407,7 +408,7 @@ def write_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRecord]) -> None
             "last_modified": p.last_modified,
             "outcome": p.outcome,
             "html_bytes": len(p.html) if p.html is not None else None,
-            "html": compress_html(p.html) if p.html is not None else None,
+            "html": p.html_gz or (compress_html(p.html) if p.html is not None else None),
         }
         for p in latest.values()
     ]

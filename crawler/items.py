@@ -21,4 +21,5 @@ class PageItem:
     date_hint: DateFinding | None = None
     # filled in by the pipelines
     doc: DocumentRecord | None = field(default=None, repr=False)
+    html_gz: bytes | None = field(default=None, repr=False)
     outcome: str | None = None

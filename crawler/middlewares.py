@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 
 logger = logging.getLogger(__name__)
 
@@ -123,3 +124,23 @@ class ConditionalRequestMiddleware:
         if response.status == 304:
             self.crawler.stats.inc_value("mediamon/not_modified")
         return response
+
+
+class CompressionMiddleware(HttpCompressionMiddleware):
+    """Scrapy's decompression, without charset detection on the compressed bytes.
+
+    Building the decompressed response, Scrapy reads the old response's encoding, which for an
+    undeclared charset runs detection over the gzip bytes (measured: a tenth of the crawl
+    process's time on real pages). The new response works out its own encoding anyway.
+    """
+
+    def process_response(
+        self, request: Request, response: Response, spider: Any = None
+    ) -> Request | Response:
+        if (
+            isinstance(response, TextResponse)
+            and response.headers.get(b"Content-Encoding")
+            and getattr(response, "_encoding", "set") is None
+        ):
+            response._encoding = "latin-1"  # read only by the discarded, compressed response
+        return super().process_response(request, response)

@@ -125,10 +125,12 @@ class ExtractPipeline:
             raise Dropped("not_article", "a listing of other pages")
         args = (item.body, item.url, item.date_hint, item.content_type)
         if self.pool is None:
-            extracted, signature = extract_job(*args)
+            extracted, signature, html_gz = extract_job(*args)
         else:
             loop = asyncio.get_running_loop()
-            extracted, signature = await loop.run_in_executor(self.pool, extract_job, *args)
+            extracted, signature, html_gz = await loop.run_in_executor(
+                self.pool, extract_job, *args
+            )
         if extracted is None or len(extracted.text.split()) < MIN_WORDS:
             raise Dropped("no_text")
         canonical = item.requested_url
@@ -150,6 +152,7 @@ class ExtractPipeline:
             fetched_at=item.fetched_at,
         )
         item.doc.set_minhash(signature)
+        item.html_gz = html_gz
         return item
 
 
@@ -242,6 +245,7 @@ class StorePipeline:
             doc_id=doc.doc_id if doc else None,
             source_id=item.source_id,
             html=item.body if keep_body and item.body else None,
+            html_gz=item.html_gz if keep_body else None,
         )
 
     def item_dropped(

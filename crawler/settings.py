@@ -42,6 +42,8 @@ TELNETCONSOLE_ENABLED = False
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.PrivateAddressMiddleware": 90,
     "crawler.middlewares.ConditionalRequestMiddleware": 560,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.CompressionMiddleware": 590,
 }
 SPIDER_MIDDLEWARES: dict[str, int] = {}
 ITEM_PIPELINES = {

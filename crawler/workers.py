@@ -68,11 +68,14 @@ def watch_parent(parent: int) -> None:
 
 def extract_job(
     body: bytes, url: str, hint: DateFinding | None, content_type: str | None
-) -> tuple[Any, Any]:
-    """Extracted article (or None) and its near-duplicate signature, computed together."""
+) -> tuple[Any, Any, bytes | None]:
+    """Extracted article (or None), its near-duplicate signature and the gzipped page."""
     from corpus import neardup
+    from corpus.store import compress_html
     from crawler.extract import extract_article
 
     extracted = extract_article(body, url=url, date_hint=hint, content_type=content_type)
-    signature = neardup.signature(extracted.text) if extracted is not None else None
-    return extracted, signature
+    if extracted is None:
+        return None, None, None
+    # the CPU-heavy parts of storing happen here too, not in the crawl's own process
+    return extracted, neardup.signature(extracted.text), compress_html(body)
