@@ -10,7 +10,6 @@ growth per new document) and whether every cycle is in `crawl_runs`.
 
 import argparse
 import json
-import os
 import signal
 import subprocess
 import sys
