@@ -71,8 +71,17 @@ def main() -> int:
         sources = Path(tmp) / "sources.toml"
         sources.write_text(SOURCES.format(base=site.base_url))
         scheduler = subprocess.Popen(
-            [str(mediamon), "--db", str(db), "schedule", "--every", "1s", "--sources",
-             str(sources), "--json"],
+            [
+                str(mediamon),
+                "--db",
+                str(db),
+                "schedule",
+                "--every",
+                "1s",
+                "--sources",
+                str(sources),
+                "--json",
+            ],
             stderr=subprocess.DEVNULL,
         )
         rows = []
@@ -83,22 +92,33 @@ def main() -> int:
         while done < args.cycles:
             for child in children(scheduler.pid):
                 child_peak = max(child_peak, rss_mb(child))
-            tags = count(db, "SELECT count(*) FROM crawl_runs WHERE command = 'tag'") \
-                if db.exists() else 0
+            tags = (
+                count(db, "SELECT count(*) FROM crawl_runs WHERE command = 'tag'")
+                if db.exists()
+                else 0
+            )
             if tags > done:
                 done = tags
                 docs = count(db, "SELECT count(*) FROM documents")
                 rows.append((done, rss_mb(scheduler.pid), child_peak, db.stat().st_size, docs))
-                print(f"cycle {done:3d}: scheduler {rows[-1][1]:6.1f} MiB, largest child "
-                      f"{child_peak:6.1f} MiB, corpus {rows[-1][3] / 2**20:6.2f} MiB, "
-                      f"{docs} documents", flush=True)
+                print(
+                    f"cycle {done:3d}: scheduler {rows[-1][1]:6.1f} MiB, largest child "
+                    f"{child_peak:6.1f} MiB, corpus {rows[-1][3] / 2**20:6.2f} MiB, "
+                    f"{docs} documents",
+                    flush=True,
+                )
                 child_peak = 0.0
-                site.add_article(slug=f"soak-{done}", outlet="Civic Wire",
-                                 title=f"Soak story {done}",
-                                 body=f"Cycle {done}: lawmakers argued again about end-to-end "
-                                      "encryption and scanning for child abuse material. " * 12)
-                site.update_article(slugs[done % len(slugs)],
-                                    body=f"Revised in cycle {done}. " + "Encryption debate. " * 60)
+                site.add_article(
+                    slug=f"soak-{done}",
+                    outlet="Civic Wire",
+                    title=f"Soak story {done}",
+                    body=f"Cycle {done}: lawmakers argued again about end-to-end "
+                    "encryption and scanning for child abuse material. " * 12,
+                )
+                site.update_article(
+                    slugs[done % len(slugs)],
+                    body=f"Revised in cycle {done}. " + "Encryption debate. " * 60,
+                )
             time.sleep(0.2)
         scheduler.send_signal(signal.SIGTERM)
         scheduler.wait(timeout=120)
@@ -107,19 +127,26 @@ def main() -> int:
         import duckdb
 
         with duckdb.connect(str(db), read_only=True) as con:
-            stats = [json.loads(r[0]) for r in con.execute(
-                "SELECT stats FROM crawl_runs WHERE command = 'crawl' ORDER BY started_at"
-            ).fetchall()]
+            stats = [
+                json.loads(r[0])
+                for r in con.execute(
+                    "SELECT stats FROM crawl_runs WHERE command = 'crawl' ORDER BY started_at"
+                ).fetchall()
+            ]
     elapsed = time.monotonic() - started
     first, last = rows[0], rows[-1]
     growth = (last[3] - first[3]) / max(1, last[4] - first[4])
     half = rows[len(rows) // 2]
-    print(f"\n{len(rows)} cycles in {elapsed:.0f} s; crawl runs recorded: {runs}; "
-          f"runs with figures: {sum(1 for s in stats if 'sources' in s)}")
+    print(
+        f"\n{len(rows)} cycles in {elapsed:.0f} s; crawl runs recorded: {runs}; "
+        f"runs with figures: {sum(1 for s in stats if 'sources' in s)}"
+    )
     print(f"scheduler memory: first {first[1]:.1f} MiB, middle {half[1]:.1f}, last {last[1]:.1f}")
     print(f"largest child memory: first {first[2]:.1f} MiB, last {last[2]:.1f}")
-    print(f"corpus: {first[3] / 2**20:.2f} MiB -> {last[3] / 2**20:.2f} MiB for "
-          f"{last[4] - first[4]} new documents ({growth / 1024:.1f} KiB per new document)")
+    print(
+        f"corpus: {first[3] / 2**20:.2f} MiB -> {last[3] / 2**20:.2f} MiB for "
+        f"{last[4] - first[4]} new documents ({growth / 1024:.1f} KiB per new document)"
+    )
     print(f"new documents per cycle: {[s.get('documents_new') for s in stats]}")
     return 0 if runs >= args.cycles else 1
 

@@ -82,9 +82,13 @@ def index(ctx: click.Context, full: bool) -> None:
 
 @click.command()
 @click.argument("terms", nargs=-1, required=True)
-@click.option("--since", type=DATE, default=None, help="Only documents published on or after.")
+@click.option(
+    "--since", type=DATE, default=None, help="Only documents published on or after this day."
+)
 @click.option("--source", default=None, metavar="ID", help="Only documents of this source.")
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Hits to show."
+)
 @click.option(
     "-f", "--format", "fmt", type=click.Choice(OUTPUT_FORMATS), default="table", show_default=True
 )
@@ -127,7 +131,8 @@ def search(
         return
     out = Console(highlight=False, soft_wrap=True)
     shown = len(result.hits)
-    out.print(f"{result.matched:,} documents match {escape(query)!r}; the best {shown}:")
+    matched = plural(result.matched, "document matches", "documents match")
+    out.print(f"{matched} {escape(query)!r}; the best {shown}:")
     for rank, hit in enumerate(result.hits, 1):
         date = hit.published_at.isoformat() if hit.published_at else "undated"
         out.print(

@@ -11,7 +11,9 @@ REPO = Path(__file__).resolve().parent.parent
 def test_nlp_eval_meets_its_floors() -> None:
     out = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "eval_nlp.py"), "--json"],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     report = json.loads(out.stdout)

@@ -24,7 +24,8 @@ def stances(db: Path, title_like: str) -> dict[tuple[str, str], tuple[str, str]]
     with duckdb.connect(str(db), read_only=True) as con:
         rows = con.execute(
             "select s.actor_id, s.target, s.polarity, s.basis from stances s "
-            "join documents d using (doc_id) where d.title like ?", [title_like]
+            "join documents d using (doc_id) where d.title like ?",
+            [title_like],
         ).fetchall()
     return {(a, t): (p, b) for a, t, p, b in rows}
 
@@ -59,7 +60,8 @@ def test_evidence_is_the_quoted_sentence(tagged: Path) -> None:
 def test_actors_are_clean(tagged: Path) -> None:
     with duckdb.connect(str(tagged), read_only=True) as con:
         mentioned = {
-            r[0]: r[1] for r in con.execute(
+            r[0]: r[1]
+            for r in con.execute(
                 "select distinct a.name, a.type from mentions m join actors a using (actor_id)"
             ).fetchall()
         }
