@@ -257,8 +257,8 @@ class Attributor:
         for subject in subjects:
             appositions = [c for c in subject.subtree if c.dep_ == "appos"]
             for token in [subject, *_conjuncts(subject), *appositions]:
-                if "letter" in token.lower_ or (token.lower_ == "statement"):
-                    letter = letter or "letter" in token.lower_
+                if token.lower_ in ("letter", "statement", "signatories", "signatory"):
+                    letter = letter or token.lower_ != "statement"
                     continue
                 actor_id = _actor_at(token, by_token)
                 if actor_id is None:
@@ -386,10 +386,18 @@ def _sentence_around(doc: Doc, quote: Span) -> Span:
     return doc[first.start : end]
 
 
+_ADDRESSING = {"call", "urge", "ask", "write", "send", "address", "letter", "tell", "press"}
+
+
 def _is_addressee(token: Token) -> bool:
-    """'an open letter to Facebook': the letter's addressee did not sign it."""
+    """Who a letter is to, or whom it urges, did not sign it ('a letter to Facebook', 'calling
+    on the Parliament to ...'); nor did a body its signatories belong to ('members of X')."""
     head = token.head
-    return head.lower_ == "to" and head.head.lower_ in ("letter", "written", "sent")
+    if token.dep_ in ("dobj", "obj") and head.lemma_.lower() in _ADDRESSING:
+        return True
+    if head.dep_ == "prep" and head.lower_ in ("to", "on"):
+        return head.head.lemma_.lower() in _ADDRESSING | {"written", "sent"}
+    return head.lower_ == "of" and head.head.pos_ in ("NOUN", "NUM")
 
 
 _CLAUSE_BREAKS = {"while", "whereas", "but", ";", "although", "though"}

@@ -54,7 +54,7 @@ class StanceScorer:
         letter: list[_Scored] = []
         for statement in attribution.statements:
             for scored in self._score(doc, statement, dominant):
-                if statement.letter and not statement.speakers:
+                if statement.letter:
                     letter.append(scored)
                 for speaker in statement.speakers:
                     per_actor.setdefault((speaker, scored.target), []).append(scored)
