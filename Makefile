@@ -7,7 +7,7 @@ DB ?= demo.duckdb
 EVAL ?= ../shared/eval
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install demo test lint format bench eval clean
+.PHONY: install demo test lint format bench bench-analyst eval clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py --eval-dir $(EVAL)
+
+bench-analyst: $(STAMP)
+	$(BIN)/python benchmarks/bench_analyst.py
 
 clean:
 	rm -rf $(VENV) $(DB) $(DB).wal .pytest_cache .mypy_cache .ruff_cache

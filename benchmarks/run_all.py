@@ -26,6 +26,19 @@ def main() -> int:
             ["eval_extraction.py", "--eval-dir", str(args.eval_dir), *quick],
         ),
         (
+            "analyst interface at 10k / 100k / 1M documents",
+            ["bench_analyst.py", *(["--sizes", "10000", "--runs", "2"] if args.quick else [])],
+        ),
+        (
+            "tagging throughput",
+            [
+                "bench_tag.py",
+                "--eval-dir",
+                str(args.eval_dir),
+                *(["--docs", "40", "--runs", "1"] if args.quick else []),
+            ],
+        ),
+        (
             "crawl throughput",
             [
                 "bench_crawl.py",

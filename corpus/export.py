@@ -260,8 +260,8 @@ def timeline_svg(
             f'<g class="panel"><text x="{left}" y="{y0 - 6}" font-weight="600">'
             f"{esc(panel.title)}</text>"
             f'<line x1="{left}" x2="{width - right}" y1="{mid}" y2="{mid}" stroke="{GRID}"/>'
-            f'<text x="{left - 6}" y="{y0 + 10}" text-anchor="end" fill="#666">{peak}</text>'
-            f'<text x="{left - 6}" y="{y0 + panel_h}" text-anchor="end" fill="#666">{peak}</text>'
+            f'<text x="{left - 6}" y="{y0 + 10}" text-anchor="end" fill="#666">{peak:,}</text>'
+            f'<text x="{left - 6}" y="{y0 + panel_h}" text-anchor="end" fill="#666">{peak:,}</text>'
         )
         for day, (favor, against, neutral) in sorted(panel.points.items()):
             x = left + index[day] * step + (step - bar) / 2

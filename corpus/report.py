@@ -138,7 +138,7 @@ def columns_svg(points: dict[dt.date, int], title: str, width: int = 960) -> str
     step = (width - left - right) / len(periods)
     peak = max(points.values())
     base = top + plot_h
-    out.append(f'<text x="{left - 6}" y="{top + 10}" text-anchor="end" fill="#666">{peak}</text>')
+    out.append(f'<text x="{left - 6}" y="{top + 10}" text-anchor="end" fill="#666">{peak:,}</text>')
     out.append(f'<line x1="{left}" x2="{width - right}" y1="{base}" y2="{base}" stroke="#ccc"/>')
     for i, month in enumerate(periods):
         count = points.get(month, 0)

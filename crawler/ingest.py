@@ -360,4 +360,8 @@ def ingest_files(
                 update_run(con, run_id, stats, status)
         except Exception:  # the run row is bookkeeping; never mask the real error
             logger.warning("could not record the end of run %s", run_id, exc_info=True)
+    if status == "ok":
+        from corpus.search import refresh_after_write
+
+        refresh_after_write(db)
     return report

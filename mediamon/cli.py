@@ -318,10 +318,11 @@ def _print_stats(path: Path, s: dict[str, Any]) -> None:
 
 
 def _register() -> None:
+    from mediamon.analyst import COMMANDS as analyst_commands
     from mediamon.collect import crawl, demo, tag
     from mediamon.ops import schedule, sources
 
-    for command in (crawl, tag, demo, schedule, sources):
+    for command in (crawl, tag, demo, schedule, sources, *analyst_commands):
         cli.add_command(command)
 
 

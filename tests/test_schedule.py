@@ -201,9 +201,14 @@ def test_queries_never_fail_during_a_scheduled_cycle(
             failures.append(out.stderr)
         else:
             answered += 1
-        stats = run_mediamon("--db", str(db), "stats", env={"MEDIAMON_LOCK_TIMEOUT": "10"})
-        if stats.returncode != 0:
-            failures.append(stats.stderr)
+        for args in (
+            ["stats"],
+            ["search", "encryption"],
+            ["export", "timeline", "--format", "csv", "-o", str(tmp_path / "t.csv")],
+        ):
+            other = run_mediamon("--db", str(db), *args, env={"MEDIAMON_LOCK_TIMEOUT": "10"})
+            if other.returncode != 0:
+                failures.append(f"{args[0]}: {other.stderr}")
     scheduler.communicate()
     assert scheduler.returncode == 0
     assert not failures, failures[:3]
