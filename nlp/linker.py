@@ -218,7 +218,10 @@ class Linker:
         if _in_role_phrase(ent):
             return None  # "Secretary of State for the Home Department": a title, not an actor
         label = ent.label_
-        head = ent.root.head
+        first = ent.root
+        while first.dep_ == "conj" and first.head is not first:
+            first = first.head  # "Ruritanian, Genovian and Elbonian governments"
+        head = first.head
         if label in ("NORP", "GPE") and head.lower_ in GROUP_HEADS | {"minister"}:
             # "the Ruritanian, Freedonian and Elbonian governments": each member its own actor
             name = f"{core.text} government"
@@ -285,6 +288,14 @@ class Linker:
                     if not any(w in ROLE_WORDS for w in key.split()):
                         continue
                     actor_id = learned.get(key)
+                    if actor_id is None and key not in self.titles:
+                        # "The detective chief superintendent": the one person named before
+                        people = {
+                            m.actor_id
+                            for m in mentions
+                            if m.start < words.start and actors[m.actor_id].type == "person"
+                        }
+                        actor_id = people.pop() if len(people) == 1 else None
                     if actor_id is None and key in self.titles:
                         holder = self.registry.title_holder(self.titles[key], day)
                         if holder is not None:

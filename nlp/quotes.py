@@ -260,11 +260,11 @@ class Attributor:
                 if token.lower_ in ("letter", "statement", "signatories", "signatory"):
                     letter = letter or token.lower_ != "statement"
                     continue
-                actor_id = _actor_at(token, by_token)
-                if actor_id is None:
-                    actor_id = resolve_reference(doc, token, mentions, actors)
-                if actor_id is not None and actor_id not in speakers:
-                    speakers.append(actor_id)
+                ids = _actors_at(token, by_token)
+                if not ids:
+                    ref = resolve_reference(doc, token, mentions, actors)
+                    ids = [ref] if ref is not None else []
+                speakers.extend(i for i in ids if i not in speakers)
         return speakers, letter
 
     def _dash_line(
@@ -301,9 +301,16 @@ class Attributor:
             lemma = token.lemma_.lower()
             is_speech = lemma in self.lexicon.speech_verbs and token.pos_ in ("VERB", "AUX")
             if lemma == "accord" and token.i + 1 < len(doc) and doc[token.i + 1].lower_ == "to":
-                speakers = [
-                    a for a in (_actor_at(t, by_token) for t in doc[token.i + 1].subtree) if a
+                named = [
+                    by_token[t.i].actor_id for t in doc[token.i + 1].subtree if t.i in by_token
                 ]
+                people = [a for a in named if actors[a].type == "person"]
+                # "according to Parley's head of safety, Sunita Rao": the person speaks
+                speakers = people[-1:] or named[:1]
+                if not speakers:
+                    pobj = [c for c in doc[token.i + 1].children if c.dep_ == "pobj"]
+                    ref = resolve_reference(doc, pobj[0], mentions, actors) if pobj else None
+                    speakers = [ref] if ref else []
                 if speakers:
                     skip = set(range(token.i, doc[token.i + 1].right_edge.i + 1))
                     content = [t for t in sent if t.i not in skip]
@@ -361,14 +368,23 @@ def _statement(
 
 
 def _actor_at(token: Token, by_token: dict[int, Mention]) -> str | None:
+    found = _actors_at(token, by_token)
+    return found[0] if found else None
+
+
+def _actors_at(token: Token, by_token: dict[int, Mention]) -> list[str]:
     mention = by_token.get(token.i)
     if mention is not None:
-        return mention.actor_id
-    # "the Justice Department": the subject is the head noun of the name
+        return [mention.actor_id]
+    # "the Justice Department", "the Ruritanian, Genovian and Elbonian governments": the
+    # subject is the head noun, the actors are its modifiers (and their conjuncts)
+    found: list[str] = []
     for child in token.children:
-        if child.dep_ in ("compound", "amod") and child.i in by_token:
-            return by_token[child.i].actor_id
-    return None
+        if child.dep_ in ("compound", "amod", "nmod"):
+            for t in [child, *child.conjuncts]:
+                if t.i in by_token and by_token[t.i].actor_id not in found:
+                    found.append(by_token[t.i].actor_id)
+    return found
 
 
 def _conjuncts(token: Token) -> list[Token]:
