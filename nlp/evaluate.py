@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from nlp.actors import TYPES
+
 if TYPE_CHECKING:
     from spacy.language import Language
 
@@ -43,18 +45,7 @@ ITEM_KINDS = ("news", "opinion")
 QUOTE_KINDS = ("direct", "indirect")
 # The types of config/actors.toml, plus "other" for organisations outside the debate (a hospital,
 # a football club) that appear in the distractor items.
-ACTOR_TYPES = (
-    "government",
-    "law_enforcement",
-    "company",
-    "ngo_child_safety",
-    "ngo_privacy",
-    "academic",
-    "person",
-    "intergovernmental",
-    "media",
-    "other",
-)
+ACTOR_TYPES = (*TYPES, "other")
 
 # Phenomena a stance fact (or an item) can be labelled with. Fact phenomena get a stance recall
 # each; the two item-level ones test precision and are reported as false positives.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
-from nlp.actors import Actor, ActorRegistry, discovered_id, normalise_name
+from nlp.actors import TYPES, Actor, ActorRegistry, discovered_id, normalise_name
 
 ACTOR_LABELS = {"PERSON", "ORG", "GPE", "NORP"}
 # Interjections and common words the small model sometimes tags as names.
@@ -422,14 +422,4 @@ def resolve_reference(
     return max(candidates)[2] if candidates else None
 
 
-_TYPES_NOT_PERSON = (
-    "government",
-    "law_enforcement",
-    "company",
-    "ngo_child_safety",
-    "ngo_privacy",
-    "academic",
-    "intergovernmental",
-    "media",
-    "organisation",
-)
+_TYPES_NOT_PERSON = (*(t for t in TYPES if t != "person"), "organisation")
