@@ -1,7 +1,8 @@
-"""The bundled default configuration: the debate's definition as four TOML files.
+"""The bundled default configuration: the debate's definition as five TOML files.
 
 ``sources.toml`` (what to crawl), ``topic.toml`` (what counts as on-topic), ``actors.toml`` (who
-takes part) and ``stance.toml`` (what they take a stance on). A researcher points the tool at
+takes part), ``stance.toml`` (what they take a stance on) and ``valence.toml`` (how a sentence
+judges what it names). A researcher points the tool at
 another debate by passing edited copies of these files; nothing topic-specific lives in code.
 """
 

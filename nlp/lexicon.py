@@ -13,6 +13,8 @@ from typing import Any
 
 from spacy.tokens import Span, Token
 
+from nlp.valence import Valence
+
 # text -> its tokens as (lower-cased form, lemma) pairs
 Tokenize = Callable[[str], list[tuple[str, str]]]
 
@@ -72,11 +74,17 @@ class Lexicon:
     neutral_margin: float = 0.5
     reported_weight: float = 0.8
     implications: list[Implication] = field(default_factory=list)
+    valence: Valence | None = None
     _index: dict[str, list[tuple[Cue, str]]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_toml(cls, path: Path, tokenize: Tokenize) -> "Lexicon":
-        return cls.from_dict(tomllib.loads(path.read_text(encoding="utf-8")), tokenize, str(path))
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        lexicon = cls.from_dict(data, tokenize, str(path))
+        valence = valence_path(path, data)
+        if valence is not None:
+            lexicon.valence = Valence.from_toml(valence)
+        return lexicon
 
     @classmethod
     def from_dict(
@@ -255,3 +263,11 @@ def longest_first(matches: list[Match]) -> list[Match]:
         kept.append(match)
         taken |= span
     return sorted(kept, key=lambda m: m.start)
+
+
+def valence_path(stance_path: Path, data: dict[str, Any] | None = None) -> Path | None:
+    """The word-valence file named by options.valence_file, relative to the stance file."""
+    if data is None:
+        data = tomllib.loads(stance_path.read_text(encoding="utf-8"))
+    name = data.get("options", {}).get("valence_file")
+    return stance_path.parent / str(name) if name else None

@@ -18,7 +18,7 @@ from spacy.pipeline import EntityRuler
 from spacy.tokens import Doc
 
 from nlp.actors import Actor, ActorRegistry, discovered_id
-from nlp.lexicon import Lexicon
+from nlp.lexicon import Lexicon, valence_path
 from nlp.linker import Linker
 from nlp.quotes import Attributor
 from nlp.stance import StanceScorer
@@ -183,7 +183,9 @@ def version(
 ) -> str:
     """Changes whenever the code, the model or the configuration changes."""
     digest = hashlib.sha256()
-    for path in (_config_path(actors, "actors.toml"), _config_path(stance, "stance.toml")):
+    stance_path = _config_path(stance, "stance.toml")
+    valence = valence_path(stance_path)
+    for path in (_config_path(actors, "actors.toml"), stance_path, *([valence] if valence else [])):
         digest.update(path.read_bytes())
     model_version = spacy.util.get_package_version(model) or "?"
     return f"{CODE_VERSION}+{model}-{model_version}+{digest.hexdigest()[:10]}"

@@ -424,7 +424,8 @@ def _own_clause(
 ) -> list[Token]:
     """'X backed the plan, while Y warned against it': X said only the first part."""
     for k, token in enumerate(content):
-        if token.lower_ not in _CLAUSE_BREAKS or k == 0:
+        comma_and = token.lower_ == "and" and content[k - 1].text == ","
+        if (token.lower_ not in _CLAUSE_BREAKS and not comma_and) or k == 0:
             continue
         ahead = content[k + 1 : k + 6]
         other = [t for t in ahead if t.i in by_token and by_token[t.i].actor_id not in speakers]

@@ -15,12 +15,14 @@ from spacy.tokens import Doc, Span, Token
 from nlp.actors import Actor
 from nlp.lexicon import Lexicon, Match, longest_first
 from nlp.quotes import LETTER, Attribution, Statement
+from nlp.valence import Evaluator
 
 BASIS = {"direct": "quote", "indirect": "reported", "action": "action", "authored": "authored"}
 INHERITED_WEIGHT = 0.7  # a statement that names no target, read as about the document's target
 MIN_DOMINANT_TERMS = 3
 ACTION_WEIGHT = 1.5  # deploying or signing is less ambiguous than words
 OPINION_REPORTED_WEIGHT = 0.5  # in an opinion piece, "X says ..." carries the author's framing
+VALENCE_WEIGHT = 0.8  # read from the sentence's structure when no cue fires: less sure than a cue
 
 
 @dataclass
@@ -46,6 +48,7 @@ class _Scored:
 class StanceScorer:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
+        self.evaluator = Evaluator(lexicon.valence) if lexicon.valence is not None else None
 
     def __call__(self, doc: Doc, attribution: Attribution) -> list[StanceFact]:
         actors: dict[str, Actor] = doc.user_data.get("actors", {})
@@ -123,6 +126,9 @@ class StanceScorer:
                 sign = -sign
             factor = 1.0 if target in named else INHERITED_WEIGHT
             totals[target] = totals.get(target, 0.0) + sign * cue.cue.weight * weight * factor
+        if self.evaluator is not None:
+            own = _own_tokens(doc, content, statement.speakers)
+            self._evaluate(doc, content, terms, totals, weight, own)
         previous = doc[content.start - 1].sent if content.start > 0 else None
         reason = [*content, *(previous or [])]
         self._imply(reason, totals)
@@ -132,6 +138,53 @@ class StanceScorer:
             # "has not yet decided whether to require scanning": explicitly non-committal
             scored += [_Scored(statement, t, 0.0, neutral=True) for t in named if t not in totals]
         return scored
+
+    def _evaluate(
+        self,
+        doc: Doc,
+        content: Span,
+        terms: list[Match],
+        totals: dict[str, float],
+        weight: float,
+        own: set[int],
+    ) -> None:
+        """Targets no cue decided: what the sentence's structure says of them (valence.py)."""
+        assert self.evaluator is not None
+        inside = range(content.start, content.end)
+        judged: dict[str, float] = {}
+        for term in terms:
+            target = term.side[5:]
+            if target in totals:
+                continue
+            head = _head(content[term.start : term.end])
+            judged[target] = judged.get(target, 0.0) + self.evaluator.of_term(head, inside, own)
+        if not terms:
+            for token in content:
+                if token.i in own or token.head.i not in inside:
+                    continue
+                if self.evaluator.anaphor(token):
+                    target = self._antecedent(doc, token)
+                    if target is not None and target not in totals:
+                        score = self.evaluator.of_subject(token, inside)
+                        judged[target] = judged.get(target, 0.0) + score
+        for target, score in judged.items():
+            if score:
+                totals[target] = (1.0 if score > 0 else -1.0) * VALENCE_WEIGHT * weight
+
+    def _antecedent(self, doc: Doc, anaphor: Token) -> str | None:
+        """The target named last before `anaphor`, in its sentence or the one before."""
+        start = anaphor.sent.start
+        if start > 0:
+            start = doc[start - 1].sent.start
+        before = doc[start : anaphor.i]
+        named = [
+            m
+            for m in self.lexicon.scan(before)
+            if m.side.startswith("term:") and _head(before[m.start : m.end]).pos_ in _NOUNS
+        ]
+        if not named:
+            return None
+        return max(named, key=lambda m: m.end).side[5:]
 
     def _imply(self, content: list[Token], totals: dict[str, float]) -> None:
         """'Against E2EE because detection would stop' is also 'for detection' (stance.toml).
@@ -204,6 +257,30 @@ class StanceScorer:
                     )
                 )
         return extra
+
+
+_NOUNS = {"NOUN", "PROPN"}
+_PERSONAL = {"he", "she", "him", "her", "i", "we", "me", "us"}
+_IMPERSONAL = {"it", "they", "we", "us", "its", "their"}
+
+
+def _own_tokens(doc: Doc, content: Span, speakers: list[str]) -> set[int]:
+    """Tokens of the statement that stand for its speaker: their names and fitting pronouns."""
+    actors: dict[str, Actor] = doc.user_data.get("actors", {})
+    kinds = {actors[s].type == "person" for s in speakers if s in actors}
+    pronouns = (_PERSONAL if True in kinds else set()) | (_IMPERSONAL if False in kinds else set())
+    mentions = doc.user_data.get("mentions", [])
+    own = {i for m in mentions if m.actor_id in speakers for i in range(m.start, m.end)}
+    own.update(t.i for t in content if t.lower_ in pronouns)
+    return own
+
+
+def _head(span: Span) -> Token:
+    """The token of a multi-word term that the rest of the sentence attaches to."""
+    for token in span:
+        if not span.start <= token.head.i < span.end or token.head.i == token.i:
+            return token
+    return span[-1]
 
 
 def _has(facts: list[StanceFact], actor_id: str, target: str) -> bool:

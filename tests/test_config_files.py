@@ -115,7 +115,7 @@ def _date(value: Any) -> dt.date:
 
 # ------------------------------------------------------------------ config package
 def test_path_and_load() -> None:
-    for name in ("topic.toml", "sources.toml", "actors.toml", "stance.toml"):
+    for name in ("topic.toml", "sources.toml", "actors.toml", "stance.toml", "valence.toml"):
         file = config.path(name)
         assert file.is_file()
         assert file.parent == config.DIR
@@ -404,7 +404,15 @@ def test_stance_structure(stance: dict[str, Any]) -> None:
         stance["speech_verbs"]
     )
     options = stance.get("options", {})
-    assert set(options) <= {"negation_window", "gap_words", "neutral_margin", "reported_weight"}
+    assert set(options) <= {
+        "negation_window",
+        "gap_words",
+        "neutral_margin",
+        "reported_weight",
+        "valence_file",
+    }
+    if "valence_file" in options:
+        assert (config.DIR / options["valence_file"]).is_file(), options["valence_file"]
     for name in ("negation_window", "gap_words"):
         if name in options:
             assert isinstance(options[name], int) and options[name] >= 1, name
@@ -441,3 +449,24 @@ def test_stance_lexicon_covers_seed_language(stance: dict[str, Any]) -> None:
     scanning = stance["targets"]["scanning"]
     assert "mass surveillance" in scanning["against"]
     assert "lawful access" in scanning["favor"]
+
+
+def test_valence_lists_are_words() -> None:
+    valence = config.load("valence.toml")
+    allowed = {
+        "positive",
+        "strong_positive",
+        "negative",
+        "strong_negative",
+        "shifters",
+        "carriers",
+        "wrongdoers",
+        "patients",
+        "anaphors",
+    }
+    assert set(valence) <= allowed, set(valence) - allowed
+    for key, words in valence.items():
+        assert isinstance(words, list) and words, key
+        for word in words:
+            assert isinstance(word, str) and word == word.strip().lower() and word, (key, word)
+    assert not set(valence["positive"]) & set(valence["negative"])
