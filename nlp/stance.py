@@ -163,10 +163,10 @@ class StanceScorer:
                 if token.i in own or token.head.i not in inside:
                     continue
                 if self.evaluator.anaphor(token):
-                    target = self._antecedent(doc, token)
-                    if target is not None and target not in totals:
+                    referent = self._antecedent(doc, token)
+                    if referent is not None and referent not in totals:
                         score = self.evaluator.of_subject(token, inside)
-                        judged[target] = judged.get(target, 0.0) + score
+                        judged[referent] = judged.get(referent, 0.0) + score
         for target, score in judged.items():
             if score:
                 totals[target] = (1.0 if score > 0 else -1.0) * VALENCE_WEIGHT * weight
