@@ -195,6 +195,7 @@ class Lexicon:
     def scan(self, tokens: Sequence[Token] | Span) -> list[Match]:
         """Every cue occurrence in the tokens (overlaps included; callers choose)."""
         keys = [_keys(t) for t in tokens]
+        walls = [_wall(t) for t in tokens]
         found: list[Match] = []
         for i, token_keys in enumerate(keys):
             seen: set[tuple[int, str]] = set()
@@ -203,7 +204,7 @@ class Lexicon:
                     if (id(cue), side) in seen:
                         continue
                     seen.add((id(cue), side))
-                    end = _match_at(keys, i, cue, self.gap_words)
+                    end = _match_at(keys, walls, i, cue, self.gap_words)
                     if end is not None:
                         found.append(Match(i, end, cue, side))
         return found
@@ -228,7 +229,15 @@ def _keys(token: Token) -> set[str]:
     return {token.lower_, token.lemma_.lower()}
 
 
-def _match_at(keys: list[set[str]], start: int, cue: Cue, gap: int) -> int | None:
+def _wall(token: Token) -> bool:
+    """A gap ("keep ... private") stands for a noun phrase; it does not run past a verb or a
+    clause ("keep detecting grooming inside encrypted chats" is not "keep ... encrypted")."""
+    return token.pos_ in ("VERB", "SCONJ") or token.text in (",", ";", ":", ".")
+
+
+def _match_at(
+    keys: list[set[str]], walls: list[bool], start: int, cue: Cue, gap: int
+) -> int | None:
     """End (exclusive) of the cue matched from `start`, allowing gaps between its parts."""
     pos = start
     for n, part in enumerate(cue.parts):
@@ -241,6 +250,8 @@ def _match_at(keys: list[set[str]], start: int, cue: Cue, gap: int) -> int | Non
             if _part_at(keys, pos + skip, part):
                 pos = pos + skip + len(part)
                 break
+            if pos + skip < len(walls) and walls[pos + skip]:
+                return None
         else:
             return None
     return pos

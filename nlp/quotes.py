@@ -256,11 +256,14 @@ class Attributor:
         letter = False
         for subject in subjects:
             appositions = [c for c in subject.subtree if c.dep_ == "appos"]
-            for token in [subject, *_conjuncts(subject), *appositions]:
+            members = _named_in_subject(subject, by_token)
+            for token in [subject, *_conjuncts(subject), *appositions, *members]:
                 if token.lower_ in ("letter", "statement", "signatories", "signatory"):
                     letter = letter or token.lower_ != "statement"
                     continue
                 ids = _actors_at(token, by_token)
+                if not ids and token.lower_ in _GROUP_PRONOUNS:
+                    ids = _previous_group(doc, token, by_token)
                 if not ids:
                     ref = resolve_reference(doc, token, mentions, actors)
                     ids = [ref] if ref is not None else []
@@ -327,7 +330,9 @@ class Attributor:
                 continue
             # what was said runs from the complement to the end of the sentence (or from the
             # sentence's start, for "..., X said"), not just the complement's own subtree
-            first = min(t.i for c in comps for t in c.subtree)
+            # "In an open letter, X asked Y to ...": a phrase before the verb is not what was said
+            after = [c for c in comps if c.i > token.i] or comps
+            first = min(t.i for c in after for t in c.subtree)
             if first > token.i:
                 content = [t for t in doc[first : sent.end] if t.i not in inside]
             else:
@@ -347,7 +352,8 @@ class Attributor:
             if len(words) < 3:
                 continue  # the quote is the content: already a direct statement
             speakers, letter = self._subjects(doc, token, by_token, mentions, actors)
-            letter = letter or (letter_sentence and not speakers)
+            # "In an open letter, A and B asked ...": what they asked is the letter's content
+            letter = letter or letter_sentence
             content = _own_clause(content, speakers, by_token)
             speakers += [
                 s for s in _possessed_org(comps, doc, mentions, actors) if s not in speakers
@@ -385,6 +391,47 @@ def _actors_at(token: Token, by_token: dict[int, Mention]) -> list[str]:
                 if t.i in by_token and by_token[t.i].actor_id not in found:
                     found.append(by_token[t.i].actor_id)
     return found
+
+
+_NOT_THE_SUBJECT = {"prep", "pobj", "poss", "relcl", "acl", "agent", "dobj"}
+
+
+def _named_in_subject(subject: Token, by_token: dict[int, Mention]) -> list[Token]:
+    """Every actor named in a subject, however the parser strung a long list together, but not
+    those it is 'of' or 'at' ("Aisha Karimova of the Open Wires Collective")."""
+    found = []
+    for token in subject.subtree:
+        if token.i not in by_token or token.i == subject.i:
+            continue
+        node = token
+        while node.i != subject.i and node.dep_ not in _NOT_THE_SUBJECT:
+            node = node.head
+        if node.i == subject.i:
+            found.append(token)
+    return found
+
+
+_GROUP_PRONOUNS = {"both", "they", "all", "two", "three", "four"}
+
+
+def _previous_group(doc: Doc, pronoun: Token, by_token: dict[int, Mention]) -> list[str]:
+    """'Ministers A and B issued a call ... Both said ...': the actors of the nearest subject
+    before `pronoun` (in its sentence or the two before) that names more than one."""
+    start = pronoun.sent.start
+    for _ in range(2):
+        if start > 0:
+            start = doc[start - 1].sent.start
+    for token in reversed(doc[start : pronoun.i]):
+        if token.dep_ not in ("nsubj", "nsubjpass"):
+            continue
+        group: list[str] = []
+        for member in [token, *_conjuncts(token), *_named_in_subject(token, by_token)]:
+            for actor_id in _actors_at(member, by_token):
+                if actor_id not in group:
+                    group.append(actor_id)
+        if len(group) > 1:
+            return group
+    return []
 
 
 def _conjuncts(token: Token) -> list[Token]:
