@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 
 from nlp.actors import TYPES, Actor, ActorRegistry, discovered_id, normalise_name
+from nlp.unlabelled import other_uses, unlabelled_names
 
 ACTOR_LABELS = {"PERSON", "ORG", "GPE", "NORP"}
 # Interjections and common words the small model sometimes tags as names.
@@ -172,6 +173,7 @@ class Linker:
                 longer = _longer_name(doc, ent)
                 if longer is not None and self.registry.lookup(longer.text) is None:
                     # "Parley Messenger" is not Facebook's "Messenger"
+                    pending = [p for p in pending if p.end <= longer.start]
                     pending.append(longer)
                     continue
                 self._add(actors, mentions, self.registry.actors[ent.ent_id_], ent)
@@ -196,10 +198,17 @@ class Linker:
             self._add(actors, mentions, actor, core)
             if len(core) > 1:
                 full_names[normalise_name(core.text)] = actor.id
+        taken = {i for m in mentions for i in range(m.start, m.end)}
+        for span, actor in unlabelled_names(doc, taken, self.registry, NOT_NAMES):
+            self._add(actors, mentions, actor, span)
+            taken.update(range(span.start, span.end))
         for actor in actors.values():
             full_names.setdefault(normalise_name(actor.name), actor.id)
         mentions = self._short_forms(doc, mentions, actors, full_names)
         mentions += self._titles(doc, mentions, actors, day)
+        taken = {i for m in mentions for i in range(m.start, m.end)}
+        for span, actor_id in other_uses(doc, taken, actors):
+            mentions.append(Mention(actor_id, span.start, span.end, "ORG"))
         mentions.sort(key=lambda m: m.start)
         doc.user_data["actors"] = actors
         doc.user_data["mentions"] = _dedupe(mentions)
@@ -363,7 +372,12 @@ def _longer_name(doc: Doc, ent: Span) -> Span | None:
     if len(ent) != 1 or ent.start == 0:
         return None
     before = doc[ent.start - 1]
-    if before.pos_ == "PROPN" and before.text[:1].isupper() and not before.ent_type_:
+    if (
+        before.pos_ == "PROPN"
+        and before.text[:1].isupper()
+        and before.ent_type_ in ("", "ORG", "PERSON")
+        and (not before.ent_type_ or before.ent_iob_ == "B")
+    ):
         return Span(doc, ent.start - 1, ent.end, label="ORG")
     return None
 
