@@ -26,13 +26,15 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import generate_corpus  # noqa: E402
+import synthetic_tables  # noqa: E402
 
 import queries  # noqa: E402
 from corpus import connect  # noqa: E402
 from corpus.export import Filters, export_timeline  # noqa: E402
 from corpus.reading import bind_named, run  # noqa: E402
 from corpus.report import build_report  # noqa: E402
-from corpus.search import refresh_index, search  # noqa: E402
+from corpus.search import search  # noqa: E402
+from corpus.searchindex import refresh_index  # noqa: E402
 
 SEARCHES = ["client-side scanning", "end-to-end encryption", "lawful access warrant"]
 TARGETS = {"stance_timeline": 1.0, "search (worst query)": 1.0, "export timeline parquet": 5.0}
@@ -81,7 +83,7 @@ def ensure_corpus(path: Path, size: int, results: dict[str, float]) -> None:
 
 def incremental(path: Path, results: dict[str, float]) -> None:
     """Refresh cost after a crawl-sized change: 1,000 new documents, then their removal."""
-    gen = generate_corpus.Generator(seed=99)
+    gen = synthetic_tables.Generator(seed=99)
     tables = gen.chunk(10**9, 1000)  # doc numbers far from the corpus's own
     with connect(path) as con:
         generate_corpus.insert(con, tables)

@@ -34,3 +34,7 @@ class QueryError(MediamonError):
 
 class InputError(MediamonError):
     """A file to ingest or a configuration file is missing or malformed."""
+
+
+class SearchError(MediamonError):
+    """The search index is missing or a query has nothing to search for."""

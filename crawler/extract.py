@@ -16,8 +16,9 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml.etree import _Element
 
-from .dates import DateFinding, find_publication_date, is_article, jsonld_nodes, meta_tags
+from .dates import DateFinding, find_publication_date
 from .encoding import decode_html
+from .structured import is_article, jsonld_nodes, meta_tags
 
 logger = logging.getLogger(__name__)
 

@@ -361,7 +361,7 @@ def ingest_files(
         except Exception:  # the run row is bookkeeping; never mask the real error
             logger.warning("could not record the end of run %s", run_id, exc_info=True)
     if status == "ok":
-        from corpus.search import refresh_after_write
+        from corpus.searchindex import refresh_after_write
 
         refresh_after_write(db)
     return report

@@ -189,7 +189,7 @@ def run_crawl(
         with connect(db) as con:
             update_run(con, run_id, totals, report.status)
     if report.status != "interrupted":
-        from corpus.search import refresh_after_write
+        from corpus.searchindex import refresh_after_write
 
         refresh_after_write(db)
     return report

@@ -16,10 +16,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from corpus import MediamonError, connect
+from corpus.errors import SearchError
 from corpus.export import CHART_FORMATS, FORMATS, FREQS, GROUPS, Filters, export_chart, plural
 from corpus.export import export_timeline as write_timeline
-from corpus.search import SearchError, index_status, refresh_index
 from corpus.search import search as run_search
+from corpus.searchindex import index_status, refresh_index
 from mediamon.output import FORMATS as OUTPUT_FORMATS
 from mediamon.output import write_rows
 

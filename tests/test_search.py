@@ -6,14 +6,9 @@ import duckdb
 import pytest
 
 from corpus import connect
-from corpus.search import (
-    SearchError,
-    index_status,
-    load_fts,
-    refresh_index,
-    search,
-    snippet,
-)
+from corpus.errors import SearchError
+from corpus.search import search, snippet
+from corpus.searchindex import index_status, load_fts, refresh_index
 from corpus.store import DocumentRecord, write_documents
 from tests.conftest import run_mediamon
 from tests.test_named_queries import build_fixture, doc_id
