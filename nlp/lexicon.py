@@ -69,6 +69,7 @@ class Lexicon:
     action: list[Cue]
     neutral: list[Cue] = field(default_factory=list)
     stance_words: set[str] = field(default_factory=set)
+    position_words: set[str] = field(default_factory=set)
     negation_window: int = 3
     gap_words: int = 6
     neutral_margin: float = 0.5
@@ -126,6 +127,7 @@ class Lexicon:
             action=cues(data.get("action", []), "action"),
             neutral=cues(data["neutral"], "neutral") if data.get("neutral") else [],
             stance_words={w.lower() for w in data.get("stance_words", [])},
+            position_words={w.lower() for w in data.get("positions", [])},
             negation_window=int(options.get("negation_window", 3)),
             gap_words=int(options.get("gap_words", 6)),
             neutral_margin=float(options.get("neutral_margin", 0.5)),

@@ -149,7 +149,7 @@ class StanceComponent:
         self.scorer = StanceScorer(lexicon)
 
     def __call__(self, doc: Doc) -> Doc:
-        from nlp.quotes import Attribution
+        from nlp.statements import Attribution
 
         attribution = Attribution(doc._.mm_statements or [], doc._.mm_signatories or [])
         doc._.mm_stances = self.scorer(doc, attribution)
@@ -248,7 +248,7 @@ class Tagger:
         kind: str | None = None,
     ) -> Any:
         from nlp.evaluate import Prediction
-        from nlp.quotes import LETTER
+        from nlp.statements import LETTER
 
         doc = self.nlp(make_doc(self.nlp, text, None, author, kind))
         actors = doc._.mm_actors or {}

@@ -13,11 +13,17 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 
 from nlp.actors import Actor
-from nlp.lexicon import Lexicon, Match, longest_first
-from nlp.quotes import LETTER, Attribution, Statement
+from nlp.lexicon import Cue, Lexicon, Match, longest_first
+from nlp.statements import LETTER, Attribution, Statement
 from nlp.valence import Evaluator
 
-BASIS = {"direct": "quote", "indirect": "reported", "action": "action", "authored": "authored"}
+BASIS = {
+    "direct": "quote",
+    "indirect": "reported",
+    "position": "reported",
+    "action": "action",
+    "authored": "authored",
+}
 INHERITED_WEIGHT = 0.7  # a statement that names no target, read as about the document's target
 MIN_DOMINANT_TERMS = 3
 ACTION_WEIGHT = 1.5  # deploying or signing is less ambiguous than words
@@ -99,8 +105,11 @@ class StanceScorer:
         context = self.lexicon.scan(sentence) if sentence is not None else matches
         named = {m.side[5:] for m in [*matches, *context] if m.side.startswith("term:")}
         present = named | ({dominant} if dominant else set())
+        if statement.kind == "position":
+            # the writer's "X backed it" is about what the clause names, not the whole story
+            named = present = {m.side[5:] for m in matches if m.side.startswith("term:")}
         weight = {"action": ACTION_WEIGHT}.get(statement.kind, 1.0)
-        if statement.kind == "indirect":
+        if statement.kind in ("indirect", "position"):
             weight *= self.lexicon.reported_weight
             if doc.user_data.get("kind") == "opinion":
                 weight *= OPINION_REPORTED_WEIGHT
@@ -111,7 +120,7 @@ class StanceScorer:
                 m
                 for m in matches
                 if m.side.split(":")[0] in ("favor", "against")
-                and (m.side.split(":")[1] in present or not m.cue.shared)
+                and (m.side.split(":")[1] in present or not self._needs_target(m.cue))
             ]
         )
         negations = [m for m in matches if m.side == "negation"]
@@ -138,6 +147,12 @@ class StanceScorer:
             # "has not yet decided whether to require scanning": explicitly non-committal
             scored += [_Scored(statement, t, 0.0, neutral=True) for t in named if t not in totals]
         return scored
+
+    def _needs_target(self, cue: Cue) -> bool:
+        """Shared cues and plain stance words ("defend", "oppose") say nothing of a target
+        the statement does not name."""
+        single = len(cue.parts) == 1 and len(cue.parts[0]) == 1
+        return cue.shared or (single and not cue.parts[0][0].isdisjoint(self.lexicon.stance_words))
 
     def _evaluate(
         self,

@@ -75,7 +75,7 @@ def analyse(nlp: Any, rows: list[tuple[Any, ...]]) -> list[DocResult]:
 
 
 def _rows(doc_id: str, doc: Any) -> DocResult:
-    from nlp.quotes import LETTER
+    from nlp.statements import LETTER
 
     result = DocResult(doc_id)
     for actor in (doc._.mm_actors or {}).values():

@@ -389,6 +389,7 @@ def test_stance_structure(stance: dict[str, Any]) -> None:
         "implications",
         "neutral",
         "stance_words",
+        "positions",
     }
     assert set(stance) <= allowed, set(stance) - allowed
     for rule in stance.get("implications", []):
