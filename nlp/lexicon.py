@@ -284,3 +284,11 @@ def valence_path(stance_path: Path, data: dict[str, Any] | None = None) -> Path 
         data = tomllib.loads(stance_path.read_text(encoding="utf-8"))
     name = data.get("options", {}).get("valence_file")
     return stance_path.parent / str(name) if name else None
+
+
+def head_of(span: Span) -> Token:
+    """The token of a multi-word match that the rest of the sentence attaches to."""
+    for token in span:
+        if not span.start <= token.head.i < span.end or token.head.i == token.i:
+            return token
+    return span[-1]

@@ -255,7 +255,9 @@ class Linker:
         out = []
         for mention in mentions:
             actor = actors[mention.actor_id]
-            if actor.origin == "discovered" and mention.end - mention.start == 1:
+            # "Ruritanian" as in "the Ruritanian government" already names its actor
+            named_itself = normalise_name(actor.name) == normalise_name(doc[mention.start].text)
+            if actor.origin == "discovered" and mention.end - mention.start == 1 and named_itself:
                 word = normalise_name(doc[mention.start].text)
                 owners = {
                     actor_id

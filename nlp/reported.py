@@ -61,7 +61,8 @@ class Reported:
             if not comps:
                 continue
             content = _said(ctx, sent, token, comps)
-            words = [t for t in content if t.is_alpha and t.i not in ctx.by_token]
+            outside = [t for t in content if t.i not in ctx.inside]
+            words = [t for t in outside if t.is_alpha and t.i not in ctx.by_token]
             if len(words) < 3:
                 continue  # the quote is the content: already a direct statement
             speakers, letter = subjects_of(ctx, token)
@@ -195,6 +196,8 @@ def _said(ctx: Context, sent: Span, verb: Token, comps: list[Token]) -> list[Tok
     after = [c for c in comps if c.i > verb.i] or comps
     first = min(t.i for c in after for t in c.subtree)
     if first > verb.i:
-        return [t for t in ctx.doc[first : sent.end] if t.i not in ctx.inside]
+        # a quoted fragment inside the clause is part of what was said: "that the measure
+        # would 'hollow out the confidentiality of every conversation'"
+        return list(ctx.doc[first : sent.end])
     subject = {s.i for left in verb.lefts for s in left.subtree if s.dep_ in SUBJECT_DEPS}
     return [t for t in ctx.doc[sent.start : verb.i] if t.i not in ctx.inside and t.i not in subject]

@@ -8,12 +8,14 @@ in the winning direction is the evidence. Open letters' statements go to their s
 (basis action); a person's stance also counts for the organisation they speak for.
 """
 
+import re
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
 from nlp.actors import Actor
-from nlp.lexicon import Cue, Lexicon, Match, longest_first
+from nlp.anaphora import PRONOUNS, Antecedents
+from nlp.lexicon import Lexicon, Match, head_of, longest_first
 from nlp.statements import LETTER, Attribution, Statement
 from nlp.valence import Evaluator
 
@@ -44,6 +46,16 @@ class StanceFact:
 
 
 @dataclass
+class _Topics:
+    dominant: str | None
+    paragraphs: list[tuple[int, int, set[str]]]
+
+    def around(self, char: int) -> set[str]:
+        local = {t for a, b, targets in self.paragraphs if a <= char < b for t in targets}
+        return local | ({self.dominant} if self.dominant else set())
+
+
+@dataclass
 class _Scored:
     statement: Statement
     target: str
@@ -55,14 +67,15 @@ class StanceScorer:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
         self.evaluator = Evaluator(lexicon.valence) if lexicon.valence is not None else None
+        self.antecedents = Antecedents(lexicon, self.evaluator) if self.evaluator else None
 
     def __call__(self, doc: Doc, attribution: Attribution) -> list[StanceFact]:
         actors: dict[str, Actor] = doc.user_data.get("actors", {})
-        dominant = self._dominant_target(doc)
+        topics = _Topics(self._dominant_target(doc), self._paragraph_targets(doc))
         per_actor: dict[tuple[str, str], list[_Scored]] = {}
         letter: list[_Scored] = []
         for statement in attribution.statements:
-            for scored in self._score(doc, statement, dominant):
+            for scored in self._score(doc, statement, topics):
                 if statement.letter:
                     letter.append(scored)
                 for speaker in statement.speakers:
@@ -96,7 +109,20 @@ class StanceScorer:
             return None
         return ranked[0][0]
 
-    def _score(self, doc: Doc, statement: Statement, dominant: str | None) -> list[_Scored]:
+    def _paragraph_targets(self, doc: Doc) -> list[tuple[int, int, set[str]]]:
+        """(start, end, targets named) per paragraph: the local topic of what is said in it."""
+        found = []
+        start = 0
+        for piece in re.split(r"(\n\s*\n)", doc.text):
+            end = start + len(piece)
+            span = doc.char_span(start, end, alignment_mode="contract")
+            if span is not None and len(span):
+                terms = {m.side[5:] for m in self.lexicon.scan(span) if m.side.startswith("term:")}
+                found.append((start, end, terms))
+            start = end
+        return found
+
+    def _score(self, doc: Doc, statement: Statement, topics: "_Topics") -> list[_Scored]:
         content = doc.char_span(statement.start, statement.end, alignment_mode="expand")
         sentence = doc.char_span(*statement.sentence, alignment_mode="expand")
         if content is None or not len(content):
@@ -104,7 +130,9 @@ class StanceScorer:
         matches = self.lexicon.scan(content)
         context = self.lexicon.scan(sentence) if sentence is not None else matches
         named = {m.side[5:] for m in [*matches, *context] if m.side.startswith("term:")}
-        present = named | ({dominant} if dominant else set())
+        # a cue speaks of a target the statement, its paragraph or the whole story is about:
+        # "nobody but the sender can read a message", in a paragraph on encryption
+        present = named | topics.around(statement.start)
         if statement.kind == "position":
             # the writer's "X backed it" is about what the clause names, not the whole story
             named = present = {m.side[5:] for m in matches if m.side.startswith("term:")}
@@ -120,7 +148,7 @@ class StanceScorer:
                 m
                 for m in matches
                 if m.side.split(":")[0] in ("favor", "against")
-                and (m.side.split(":")[1] in present or not self._needs_target(m.cue))
+                and (m.side.split(":")[1] in present)
             ]
         )
         negations = [m for m in matches if m.side == "negation"]
@@ -148,12 +176,6 @@ class StanceScorer:
             scored += [_Scored(statement, t, 0.0, neutral=True) for t in named if t not in totals]
         return scored
 
-    def _needs_target(self, cue: Cue) -> bool:
-        """Shared cues and plain stance words ("defend", "oppose") say nothing of a target
-        the statement does not name."""
-        single = len(cue.parts) == 1 and len(cue.parts[0]) == 1
-        return cue.shared or (single and not cue.parts[0][0].isdisjoint(self.lexicon.stance_words))
-
     def _evaluate(
         self,
         doc: Doc,
@@ -164,42 +186,30 @@ class StanceScorer:
         own: set[int],
     ) -> None:
         """Targets no cue decided: what the sentence's structure says of them (valence.py)."""
-        assert self.evaluator is not None
+        assert self.evaluator is not None and self.antecedents is not None
         inside = range(content.start, content.end)
         judged: dict[str, float] = {}
         for term in terms:
             target = term.side[5:]
             if target in totals:
                 continue
-            head = _head(content[term.start : term.end])
+            head = head_of(content[term.start : term.end])
             judged[target] = judged.get(target, 0.0) + self.evaluator.of_term(head, inside, own)
-        if not terms:
-            for token in content:
-                if token.i in own or token.head.i not in inside:
-                    continue
-                if self.evaluator.anaphor(token):
-                    referent = self._antecedent(doc, token)
-                    if referent is not None and referent not in totals:
-                        score = self.evaluator.of_subject(token, inside)
-                        judged[referent] = judged.get(referent, 0.0) + score
+        named = {term.side[5:] for term in terms}
+        for token in content:
+            if token.i in own or token.head.i not in inside:
+                continue
+            if not self.antecedents.refers(token) or (terms and token.lower_ in PRONOUNS):
+                continue
+            found = self.antecedents.resolve(doc, token)
+            if found is None or found[0] in totals or found[0] in named:
+                continue
+            referent, sign = found
+            score = self.evaluator.of_term(token, inside, own) * sign
+            judged[referent] = judged.get(referent, 0.0) + score
         for target, score in judged.items():
             if score:
                 totals[target] = (1.0 if score > 0 else -1.0) * VALENCE_WEIGHT * weight
-
-    def _antecedent(self, doc: Doc, anaphor: Token) -> str | None:
-        """The target named last before `anaphor`, in its sentence or the one before."""
-        start = anaphor.sent.start
-        if start > 0:
-            start = doc[start - 1].sent.start
-        before = doc[start : anaphor.i]
-        named = [
-            m
-            for m in self.lexicon.scan(before)
-            if m.side.startswith("term:") and _head(before[m.start : m.end]).pos_ in _NOUNS
-        ]
-        if not named:
-            return None
-        return max(named, key=lambda m: m.end).side[5:]
 
     def _imply(self, content: list[Token], totals: dict[str, float]) -> None:
         """'Against E2EE because detection would stop' is also 'for detection' (stance.toml).
@@ -288,14 +298,6 @@ def _own_tokens(doc: Doc, content: Span, speakers: list[str]) -> set[int]:
     own = {i for m in mentions if m.actor_id in speakers for i in range(m.start, m.end)}
     own.update(t.i for t in content if t.lower_ in pronouns)
     return own
-
-
-def _head(span: Span) -> Token:
-    """The token of a multi-word term that the rest of the sentence attaches to."""
-    for token in span:
-        if not span.start <= token.head.i < span.end or token.head.i == token.i:
-            return token
-    return span[-1]
 
 
 def _has(facts: list[StanceFact], actor_id: str, target: str) -> bool:
