@@ -152,6 +152,14 @@ class Attributor:
                 speakers, letter = subjects_of(ctx, token)
                 if speakers or letter:
                     return speakers, letter
+                # '"...," the company's co-founder, Anouk Dessaline, said': the parser lost the
+                # subject inside the quote; the name just before the verb is the speaker
+                before = [t for t in ctx.doc[max(sent.start, token.i - 4) : token.i]]
+                named = [
+                    t for t in before if t.i in by_token and not quote.start <= t.i < quote.end
+                ]
+                if named and all(t.is_punct for t in before if t.i > named[-1].i):
+                    return [by_token[named[-1].i].actor_id], False
         # "NCMEC shares in a recent statement", "the open letter states": no parsed verb
         outside = [t for t in sent if not quote.start <= t.i < quote.end]
         # "Its chief executive, Helen Ashdown, put it bluntly: '...'": the one actor who is a

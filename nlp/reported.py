@@ -13,6 +13,7 @@ from nlp.subjects import (
     agents_of,
     own_clause,
     possessed_org,
+    refer,
     subjects_of,
 )
 
@@ -34,6 +35,30 @@ _SUBORDINATE = {
     "whether",
 }
 _PRONOUN_SUBJECT_DEPS = ("ROOT", "conj")
+# "the change drew criticism from the police": the position is held by whoever it came from
+_RECEIVING = {"draw", "attract", "receive", "win", "earn", "face", "meet", "prompt", "provoke"}
+_REACTIONS = {
+    "criticism",
+    "praise",
+    "support",
+    "opposition",
+    "backlash",
+    "condemnation",
+    "welcome",
+    "applause",
+    "objection",
+    "protest",
+    "fire",
+    "anger",
+    "outrage",
+    "scorn",
+    "ridicule",
+    "endorsement",
+    "approval",
+    "complaint",
+    "warning",
+    "rebuke",
+}
 _MIN_PREDICATE_WORDS = 2
 
 
@@ -155,7 +180,7 @@ class Reported:
     def _states_position(self, verb: Token) -> bool:
         words = self.lexicon.position_words
         if verb.pos_ == "VERB":
-            return verb.lemma_.lower() in words
+            return verb.lemma_.lower() in words or bool(_reaction_sources(verb))
         # "X has been a vocal critic of ...", "Y is opposed to ...": what follows the copula
         return verb.lemma_ == "be" and any(
             c.dep_ in ("attr", "acomp") and c.lemma_.lower() in words for c in verb.children
@@ -163,6 +188,15 @@ class Reported:
 
     def _holders(self, ctx: Context, verb: Token) -> tuple[list[str], set[int]]:
         """Who holds the position a clause states, and the tokens that name them."""
+        sources = _reaction_sources(verb)
+        if sources:
+            holders: list[str] = []
+            for source in sources:
+                for actor_id in actors_at(source, ctx.by_token) or refer(ctx, source):
+                    if actor_id not in holders:
+                        holders.append(actor_id)
+            phrases = {t.i for s in sources for t in s.head.subtree}
+            return holders, phrases
         agents = [c for c in verb.children if c.dep_ == "agent"]
         if agents:
             return agents_of(ctx, verb), {t.i for a in agents for t in a.subtree}
@@ -180,6 +214,23 @@ class Reported:
             return [], set()  # "to delay encryption": the doer is found from the main verb
         speakers, _letter = subjects_of(ctx, verb)
         return speakers, excluded
+
+
+def _reaction_sources(verb: Token) -> list[Token]:
+    """The 'from' objects of 'drew criticism from X' (attached to the verb or the noun)."""
+    if verb.lemma_.lower() not in _RECEIVING:
+        return []
+    objects = [c for c in verb.children if c.dep_ in ("dobj", "obj")]
+    if not any(o.lemma_.lower() in _REACTIONS for o in objects):
+        return []
+    preps = [c for c in [*verb.children, *(c for o in objects for c in o.children)]]
+    return [
+        pobj
+        for prep in preps
+        if prep.dep_ == "prep" and prep.lower_ == "from"
+        for pobj in prep.children
+        if pobj.dep_ == "pobj"
+    ]
 
 
 def _subordinate(verb: Token) -> bool:

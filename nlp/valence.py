@@ -67,6 +67,7 @@ class Valence:
         prior: dict[str, float] = {}
         for key, weight in (
             ("patients", PATIENT_WEIGHT),
+            ("enactors", 1.0),
             ("positive", 1.0),
             ("negative", -1.0),
             ("wrongdoers", -1.0),

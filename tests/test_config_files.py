@@ -456,6 +456,7 @@ def test_valence_lists_are_words() -> None:
     valence = config.load("valence.toml")
     allowed = {
         "positive",
+        "enactors",
         "strong_positive",
         "negative",
         "strong_negative",
