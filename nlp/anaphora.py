@@ -9,6 +9,7 @@ opposing scanning.
 
 from spacy.tokens import Doc, Span, Token
 
+from nlp.docindex import sentence_of
 from nlp.lexicon import Lexicon, Match, head_of
 from nlp.valence import Evaluator
 
@@ -51,10 +52,10 @@ class Antecedents:
 
     def resolve(self, doc: Doc, token: Token) -> tuple[str, float] | None:
         """(target, sign) of what `token` refers to, or None when no target is in reach."""
-        start = token.sent.start
+        start = sentence_of(token).start
         for _ in range(_WINDOW_SENTENCES - 1):
             if start > 0:
-                start = doc[start - 1].sent.start
+                start = sentence_of(doc[start - 1]).start
         before = doc[start : token.i]
         lemma = token.lemma_.lower()
         if token.lower_ in PRONOUNS:
@@ -73,11 +74,11 @@ class Antecedents:
     def _nearest(self, before: Span, sentences: int, kinds: set[str]) -> tuple[str, float] | None:
         if not len(before):
             return None
-        last = before[-1].sent
+        last = sentence_of(before[-1])
         start = last.start
         for _ in range(sentences - 1):
             if start > before.start:
-                start = before.doc[start - 1].sent.start
+                start = sentence_of(before.doc[start - 1]).start
         window = before.doc[max(start, before.start) : before.end]
         # "Hackers encrypted files ... it would never pay": a verb is not what "it" stands for
         named = [m for m in self._terms(window) if head_of(window[m.start : m.end]).pos_ in kinds]
@@ -120,7 +121,7 @@ class Antecedents:
 def _sentences(span: Span) -> list[Span]:
     found: list[Span] = []
     for token in span:
-        sent = token.sent
+        sent = sentence_of(token)
         piece = span.doc[max(sent.start, span.start) : min(sent.end, span.end)]
         if not found or found[-1].start != piece.start:
             found.append(piece)

@@ -5,16 +5,18 @@ Cues are written in base form; a cue token matches a text token's lower-cased fo
 cues are tokenised with the same tokenizer, so "end-to-end" matches however spaCy splits it.
 """
 
+import bisect
 import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spacy.tokens import Span, Token
+from spacy.tokens import Doc, Span, Token
 
 from nlp.valence import Valence
 
+SCAN_KEY = "mm_lexicon_scan"
 # text -> its tokens as (lower-cased form, lemma) pairs
 Tokenize = Callable[[str], list[tuple[str, str]]]
 
@@ -195,7 +197,31 @@ class Lexicon:
             add(cue, "neutral")
 
     def scan(self, tokens: Sequence[Token] | Span) -> list[Match]:
-        """Every cue occurrence in the tokens (overlaps included; callers choose)."""
+        """Every cue occurrence in the tokens (overlaps included; callers choose).
+
+        A span is answered from one scan of its whole document, kept in the doc's user_data:
+        the stance stage asks about the same sentences many times over."""
+        if isinstance(tokens, Span):
+            return self._scan_span(tokens)
+        return self._scan(tokens)
+
+    def _scan_span(self, span: Span) -> list[Match]:
+        cache = span.doc.user_data.get(SCAN_KEY)
+        if cache is None or cache[0] is not self:
+            found = sorted(self._scan(span.doc), key=lambda m: m.start)
+            cache = (self, [m.start for m in found], found)
+            span.doc.user_data[SCAN_KEY] = cache
+        _owner, starts, found = cache
+        lo = bisect.bisect_left(starts, span.start)
+        hi = bisect.bisect_left(starts, span.end)
+        shift = span.start
+        return [
+            Match(m.start - shift, m.end - shift, m.cue, m.side)
+            for m in found[lo:hi]
+            if m.end <= span.end
+        ]
+
+    def _scan(self, tokens: Sequence[Token] | Doc) -> list[Match]:
         keys = [_keys(t) for t in tokens]
         walls = [_wall(t) for t in tokens]
         found: list[Match] = []

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 
 from nlp.actors import TYPES, Actor, ActorRegistry, discovered_id, normalise_name
-from nlp.unlabelled import other_uses, unlabelled_names
+from nlp.docindex import sentence_of, sentences
+from nlp.unlabelled import kind_from_apposition, other_uses, unlabelled_names
 
 ACTOR_LABELS = {"PERSON", "ORG", "GPE", "NORP"}
 # Interjections and common words the small model sometimes tags as names.
@@ -242,6 +243,8 @@ class Linker:
         if label == "GPE" and not _acts(ent):
             return None  # places are settings unless they act ("Ruritania will require ...")
         kind = {"PERSON": "person", "GPE": "government"}.get(label, "organisation")
+        if kind == "organisation":
+            kind = kind_from_apposition(ent) or kind
         return Actor(discovered_id(core.text), core.text, kind, origin="discovered")
 
     def _short_forms(
@@ -287,7 +290,7 @@ class Linker:
             for role in _roles_of(doc, mention):
                 learned.setdefault(normalise_name(role), mention.actor_id)
         found = []
-        for sent in doc.sents:
+        for sent in sentences(doc):
             for i, token in enumerate(sent):
                 if token.lower_ != "the" or token.i + 1 in by_token:
                     continue
@@ -417,10 +420,10 @@ def resolve_reference(
     else:
         return None
     # the most talked-about fitting actor of the last few sentences; ties go to the latest
-    sent_start = token.sent.start
-    window_start = doc[sent_start - 1].sent.start if sent_start > 0 else 0
+    sent_start = sentence_of(token).start
+    window_start = sentence_of(doc[sent_start - 1]).start if sent_start > 0 else 0
     if window_start > 0:
-        window_start = doc[window_start - 1].sent.start
+        window_start = sentence_of(doc[window_start - 1]).start
     counts: dict[str, int] = {}
     for mention in mentions:
         counts[mention.actor_id] = counts.get(mention.actor_id, 0) + 1

@@ -12,6 +12,7 @@ import re
 
 from spacy.tokens import Doc, Span
 
+from nlp.docindex import sentence_of, sentences, text_of
 from nlp.lexicon import Lexicon
 from nlp.reported import Reported
 from nlp.statements import Attribution, Context, Statement
@@ -86,7 +87,7 @@ class Attributor:
         # in an opinion piece, "the company has come up with the wrong answer" is the author's
         # judgement, not the company's position
         opinion = doc.user_data.get("kind") == "opinion"
-        for sent in doc.sents:
+        for sent in sentences(doc):
             known = self.reported.speech(ctx, sent) + self.reported.actions(ctx, sent)
             result.statements.extend(known)
             if not opinion:
@@ -111,7 +112,7 @@ class Attributor:
         doc = ctx.doc
         found: list[Statement] = []
         previous: Statement | None = None
-        for q_start, q_end in find_quotes(doc.text):
+        for q_start, q_end in find_quotes(text_of(doc)):
             span = doc.char_span(q_start, q_end, alignment_mode="expand")
             if span is None:
                 continue
@@ -137,7 +138,7 @@ class Attributor:
                 "direct",
                 (sent.start_char, sent.end_char),
                 letter,
-                doc.text[q_start:q_end],
+                text_of(doc)[q_start:q_end],
             )
             found.append(statement)
             previous = statement
@@ -193,7 +194,7 @@ class Attributor:
     def _dash_line(self, ctx: Context, q_end: int) -> tuple[list[str], bool]:
         """'- Mark Zuckerberg in his announcement' on the line after a quote."""
         doc = ctx.doc
-        rest = doc.text[q_end : q_end + 200]
+        rest = text_of(doc)[q_end : q_end + 200]
         match = re.match(r"[\"\u201d.\s]*\n\s*[-\u2013\u2014]\s*", rest)
         if not match:
             return [], False
@@ -209,10 +210,10 @@ class Attributor:
 
 def _sentence_around(doc: Doc, quote: Span) -> Span:
     """The sentence(s) a quote sits in, with the attribution that follows or precedes it."""
-    first = doc[quote.start].sent
-    last = doc[max(quote.start, quote.end - 1)].sent
+    first = sentence_of(doc[quote.start])
+    last = sentence_of(doc[max(quote.start, quote.end - 1)])
     end = last.end
-    if end < len(doc) and last.end - quote.end < 2 and len(doc[end].sent) <= 6:
+    if end < len(doc) and last.end - quote.end < 2 and len(sentence_of(doc[end])) <= 6:
         # '"...," Clark said.' -- a short attribution the parser split off as a sentence
-        end = doc[end].sent.end
+        end = sentence_of(doc[end]).end
     return doc[first.start : end]

@@ -4,6 +4,7 @@ piece's own voice."""
 
 from spacy.tokens import Span, Token
 
+from nlp.docindex import sentences
 from nlp.lexicon import Lexicon
 from nlp.linker import resolve_reference
 from nlp.statements import Context, Statement, make_statement
@@ -96,7 +97,9 @@ class Reported:
             content = own_clause(content, speakers, ctx.by_token)
             speakers += [s for s in possessed_org(ctx, comps) if s not in speakers]
             if (speakers or letter) and content:
-                found.append(make_statement(doc, sent, speakers, content, "indirect", letter))
+                statement = make_statement(doc, sent, speakers, content, "indirect", letter)
+                statement.question = _question(token, comps)
+                found.append(statement)
         return found
 
     def actions(self, ctx: Context, sent: Span) -> list[Statement]:
@@ -153,7 +156,7 @@ class Reported:
             if (s.speakers or s.letter) and s.kind != "position"
         ]
         found = []
-        for sent in ctx.doc.sents:
+        for sent in sentences(ctx.doc):
             own = [t for t in sent if not any(a <= t.idx < b for a, b in taken)]
             if len(own) < 4 or len(own) < len(sent) / 2:
                 continue
@@ -231,6 +234,15 @@ def _reaction_sources(verb: Token) -> list[Token]:
         for pobj in prep.children
         if pobj.dep_ == "pobj"
     ]
+
+
+def _question(verb: Token, comps: list[Token]) -> bool:
+    """'Asked whether she would ban encryption, ...': a question put to them, not their words."""
+    if verb.tag_ == "VBN" and verb.dep_ in ("advcl", "ROOT") and verb.lemma_ == "ask":
+        return True
+    return any(
+        c.dep_ == "mark" and c.lower_ in ("whether", "if") for comp in comps for c in comp.children
+    )
 
 
 def _subordinate(verb: Token) -> bool:

@@ -15,6 +15,7 @@ from spacy.tokens import Doc, Span, Token
 
 from nlp.actors import Actor
 from nlp.anaphora import PRONOUNS, Antecedents
+from nlp.docindex import sentence_of, text_of
 from nlp.lexicon import Lexicon, Match, head_of, longest_first
 from nlp.statements import LETTER, Attribution, Statement
 from nlp.valence import Evaluator
@@ -75,6 +76,8 @@ class StanceScorer:
         per_actor: dict[tuple[str, str], list[_Scored]] = {}
         letter: list[_Scored] = []
         for statement in attribution.statements:
+            if statement.question:
+                continue
             for scored in self._score(doc, statement, topics):
                 if statement.letter:
                     letter.append(scored)
@@ -113,7 +116,7 @@ class StanceScorer:
         """(start, end, targets named) per paragraph: the local topic of what is said in it."""
         found = []
         start = 0
-        for piece in re.split(r"(\n\s*\n)", doc.text):
+        for piece in re.split(r"(\n\s*\n)", text_of(doc)):
             end = start + len(piece)
             span = doc.char_span(start, end, alignment_mode="contract")
             if span is not None and len(span):
@@ -166,7 +169,7 @@ class StanceScorer:
         if self.evaluator is not None:
             own = _own_tokens(doc, content, statement.speakers)
             self._evaluate(doc, content, terms, totals, weight, own)
-        previous = doc[content.start - 1].sent if content.start > 0 else None
+        previous = sentence_of(doc[content.start - 1]) if content.start > 0 else None
         reason = [*content, *(previous or [])]
         self._imply(reason, totals)
         statement.evidence = _evidence(doc, statement, sentence)
@@ -315,5 +318,5 @@ def _nearest_target(cue: Match, terms: list[Match], target: str) -> bool:
 def _evidence(doc: Doc, statement: Statement, sentence: Span | None) -> str:
     if sentence is not None and statement.kind != "direct":
         return " ".join(sentence.text.split())
-    text = doc.text[statement.sentence[0] : statement.sentence[1]]
+    text = text_of(doc)[statement.sentence[0] : statement.sentence[1]]
     return " ".join(text.split())[:1000]

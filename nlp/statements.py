@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Span, Token
 
 from nlp.actors import Actor
+from nlp.docindex import text_of
 from nlp.linker import Mention
 
 LETTER = "@letter"  # pseudo-speaker of an open letter's statements; the signatories hold them
@@ -22,6 +23,7 @@ class Statement:
     letter: bool = False
     text: str = ""
     evidence: str = ""
+    question: bool = False  # "asked whether ...": said, but it takes no side
 
 
 @dataclass
@@ -58,5 +60,11 @@ def make_statement(
     start = min(t.idx for t in content)
     end = max(t.idx + len(t.text) for t in content)
     return Statement(
-        speakers, start, end, kind, (sent.start_char, sent.end_char), letter, doc.text[start:end]
+        speakers,
+        start,
+        end,
+        kind,
+        (sent.start_char, sent.end_char),
+        letter,
+        text_of(doc)[start:end],
     )

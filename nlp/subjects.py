@@ -6,6 +6,7 @@ asked"), so a subject's actors are every actor named inside it except those it i
 
 from spacy.tokens import Doc, Token
 
+from nlp.docindex import sentence_of
 from nlp.linker import Mention, resolve_reference
 from nlp.statements import Context
 
@@ -118,10 +119,10 @@ def named_in_subject(subject: Token, by_token: dict[int, Mention]) -> list[Token
 def previous_group(doc: Doc, pronoun: Token, by_token: dict[int, Mention]) -> list[str]:
     """'Ministers A and B issued a call ... Both said ...': the actors of the nearest subject
     before `pronoun` (in its sentence or the two before) that names more than one."""
-    start = pronoun.sent.start
+    start = sentence_of(pronoun).start
     for _ in range(2):
         if start > 0:
-            start = doc[start - 1].sent.start
+            start = sentence_of(doc[start - 1]).start
     for token in reversed(doc[start : pronoun.i]):
         if token.dep_ not in SUBJECT_DEPS:
             continue

@@ -84,11 +84,14 @@ def other_uses(doc: Doc, taken: set[int], actors: dict[str, Actor]) -> list[tupl
         if key and len(" ".join(key)) > 2:
             names.setdefault(key, actor.id)
     found = []
-    lowered = [normalise_name(t.text) for t in doc]
+    starts: dict[str, list[int]] = {}  # a name starts with a capital: index only those
+    for token in doc:
+        if token.text[:1].isupper():
+            starts.setdefault(normalise_name(token.text), []).append(token.i)
     for key, actor_id in names.items():
         size = len(key)
-        for start in range(len(doc) - size + 1):
-            if tuple(lowered[start : start + size]) != key:
+        for start in starts.get(key[0], []):
+            if tuple(normalise_name(t.text) for t in doc[start : start + size]) != key:
                 continue
             span = doc[start : start + size]
             if any(t.i in taken for t in span) or not span.text[:1].isupper():
@@ -109,15 +112,27 @@ def _name_word(token: Token, taken: set[int], not_names: set[str]) -> bool:
     )
 
 
+def kind_from_apposition(span: Span) -> str | None:
+    """'Quillchat, the messaging app, ...': the type an apposition gives a name."""
+    nouns = [c for c in span.root.children if c.dep_ == "appos"]
+    after = span.doc[span.end : span.end + 5]
+    if len(after) > 1 and after[0].text == ",":
+        # the parser often makes "the messaging app" a second subject rather than an apposition
+        nouns += [t for t in after[1:] if t.pos_ == "NOUN"][:1]
+    for noun in nouns:
+        lemma = noun.lemma_.lower()
+        if lemma in COMPANY_NOUNS:
+            return "company"
+        if lemma in ORGANISATION_NOUNS:
+            return "organisation"
+    return None
+
+
 def _acts_as_organisation(span: Span) -> str | None:
     root = span.root
-    for child in root.children:
-        if child.dep_ == "appos":
-            noun = child.lemma_.lower()
-            if noun in COMPANY_NOUNS:
-                return "company"
-            if noun in ORGANISATION_NOUNS:
-                return "organisation"
+    kind = kind_from_apposition(span)
+    if kind is not None:
+        return kind
     doc = span.doc
     after = doc[span.end : span.end + 3]
     if len(after) >= 2 and after[0].lower_ in ("'s", "’s") and after[1].lower_ in _LEADERS:

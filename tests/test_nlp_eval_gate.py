@@ -17,4 +17,8 @@ def test_nlp_eval_meets_its_floors() -> None:
     )
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     report = json.loads(out.stdout)
-    assert report, "the evaluation printed no numbers"
+    assert set(report["sets"]) == {"stance_eval.jsonl", "stance_dev2.jsonl", "stance_test.jsonl"}
+    assert report["failures"] == []
+    for name, result in report["sets"].items():
+        assert result["items"] >= 30, name
+        assert result["floors"], name

@@ -1,0 +1,179 @@
+"""The attribution and stance rules, one behaviour per test, through the real pipeline.
+
+Every sentence is written for this file; every person and organisation in it is fictional.
+"""
+
+import pytest
+from spacy.language import Language
+
+from nlp.pipeline import build, make_doc
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return build()
+
+
+def stances(nlp: Language, text: str, kind: str | None = None) -> set[tuple[str, str, str]]:
+    doc = nlp(make_doc(nlp, text, None, None, kind))
+    actors = doc._.mm_actors
+    return {(actors[f.actor_id].name, f.target, f.polarity) for f in doc._.mm_stances}
+
+
+def holders(found: set[tuple[str, str, str]]) -> set[str]:
+    return {name for name, _, _ in found}
+
+
+# ------------------------------------------------------------ valence: the sentence's structure
+
+
+def test_target_as_subject_takes_the_predicates_valence(nlp: Language) -> None:
+    found = stances(
+        nlp, "Professor Ines Vallory argued that encryption keeps children safe from stalkers."
+    )
+    assert ("Ines Vallory", "e2ee", "favor") in found
+
+
+def test_a_shifter_turns_round_what_it_governs(nlp: Language) -> None:
+    found = stances(
+        nlp, "Aisha Karimova said such scanning would end private communication as we know it."
+    )
+    assert ("Aisha Karimova", "scanning", "against") in found
+
+
+def test_what_a_third_party_does_to_a_target_is_not_the_speakers_stance(nlp: Language) -> None:
+    # the speaker criticises the designs; breaking encryption is what they do, not what she wants
+    found = stances(
+        nlp,
+        "Dr Wren Halloway said every design she had reviewed breaks the encryption of the "
+        "messages it touches.",
+    )
+    assert ("Wren Halloway", "e2ee", "against") not in found
+
+
+def test_an_open_question_is_no_stance(nlp: Language) -> None:
+    found = stances(
+        nlp,
+        "Asked whether she wanted to ban encryption, Minister Dana Whitcombe said she would "
+        "not comment on rumours.",
+    )
+    assert not {f for f in found if f[0] == "Dana Whitcombe" and f[1] == "e2ee"}
+
+
+# ------------------------------------------------------------ positions the writer reports
+
+
+def test_a_reported_position_without_speech(nlp: Language) -> None:
+    found = stances(nlp, "The Freedonian government opposes the scanning regulation.")
+    assert ("Freedonian government", "scanning", "against") in found
+
+
+def test_a_claim_about_an_actor_is_not_its_position(nlp: Language) -> None:
+    found = stances(
+        nlp,
+        "Parley Messenger switched on end-to-end encryption last year. Its new design will "
+        "protect predators, the Lantern Gazette's columnist wrote.",
+    )
+    assert ("Parley Messenger", "e2ee", "against") not in found
+
+
+def test_welcomed_by_an_actor_gives_the_agent_the_stance(nlp: Language) -> None:
+    found = stances(
+        nlp,
+        "Quillchat switched on end-to-end encryption for all chats on Monday. The move was "
+        "welcomed by the Digital Liberty League.",
+    )
+    assert ("Digital Liberty League", "e2ee", "favor") in found
+
+
+def test_welcoming_a_decision_against_a_target_is_opposing_it(nlp: Language) -> None:
+    found = stances(
+        nlp,
+        "Brightwater Labs has abandoned its plan to scan users' photos for known abuse images. "
+        "The decision was praised by the Open Wires Collective.",
+    )
+    assert ("Open Wires Collective", "scanning", "against") in found
+    assert ("Open Wires Collective", "scanning", "favor") not in found
+
+
+def test_criticism_drawn_from_an_actor(nlp: Language) -> None:
+    found = stances(
+        nlp,
+        "Murmurbox extended end-to-end encryption to group calls. The change drew sharp "
+        "criticism from the Syldavian National Police.",
+    )
+    assert ("Syldavian National Police", "e2ee", "against") in found
+
+
+def test_in_an_opinion_piece_the_writers_judgement_is_not_the_subjects_position(
+    nlp: Language,
+) -> None:
+    text = (
+        "Parley has come up with the wrong answer on encryption. Parley will protect "
+        "offenders if it presses ahead with end-to-end encryption."
+    )
+    assert ("Parley", "e2ee", "against") not in stances(nlp, text, kind="opinion")
+
+
+# ------------------------------------------------------------ who the speakers are
+
+
+def test_both_after_a_named_pair(nlp: Language) -> None:
+    found = stances(
+        nlp,
+        "Ministers Dana Whitcombe and Viktor Hallam met in Vell on Friday. Both said encrypted "
+        "apps must give the police lawful access.",
+    )
+    assert {("Dana Whitcombe", "e2ee", "against"), ("Viktor Hallam", "e2ee", "against")} <= found
+
+
+def test_authors_of_an_open_letter_named_in_the_sentence(nlp: Language) -> None:
+    found = stances(
+        nlp,
+        "In an open letter published on Wednesday, the SafeChildren Trust and the Bright "
+        "Harbour Foundation asked Parley to postpone end-to-end encryption.",
+    )
+    assert ("SafeChildren Trust", "e2ee", "against") in found
+    assert ("Bright Harbour Foundation", "e2ee", "against") in found
+
+
+def test_a_name_the_ner_missed_is_an_actor_when_an_apposition_says_so(nlp: Language) -> None:
+    doc = nlp(
+        make_doc(
+            nlp,
+            "Quillchat, the messaging app popular with students, said on Monday that it would "
+            "never weaken its encryption.",
+            None,
+            None,
+            None,
+        )
+    )
+    names = {doc._.mm_actors[m.actor_id].name: m for m in doc._.mm_mentions}
+    assert "Quillchat" in names
+    assert doc._.mm_actors[names["Quillchat"].actor_id].type == "company"
+
+
+# ------------------------------------------------------------ what a cue needs
+
+
+def test_a_cue_counts_for_the_target_of_its_paragraph_only(nlp: Language) -> None:
+    on_topic = (
+        "Halyard Chat encrypts every conversation end to end.\n\n"
+        '"Nobody but the sender and the recipient can read a message," said Tamsin Greaves.'
+    )
+    off_topic = (
+        "Halyard Chat opened an office in Vell.\n\n"
+        '"Nobody but the sender and the recipient can read a message," said Tamsin Greaves.'
+    )
+    assert ("Tamsin Greaves", "e2ee", "favor") in stances(nlp, on_topic.replace("\n\n", " "))
+    assert "Tamsin Greaves" not in holders(stances(nlp, off_topic))
+
+
+def test_a_cue_gap_does_not_run_past_a_verb(nlp: Language) -> None:
+    # "keep ... encrypted" must not match across "detecting grooming inside"
+    found = stances(
+        nlp,
+        "The Ruritanian Police Federation asked Parley to postpone end-to-end encryption "
+        "until it can keep detecting grooming inside encrypted chats.",
+    )
+    assert ("Ruritanian Police Federation", "e2ee", "against") in found
