@@ -244,10 +244,9 @@ class StanceScorer:
         total = sum(s.score for s in scored)
         margin = self.lexicon.neutral_margin
         if abs(total) < margin:
-            signs = {s.score > 0 for s in scored if not s.neutral}
-            if len(signs) < 2 and not any(s.neutral for s in scored):
-                return None  # too weak to call either way
-            polarity = "neutral"
+            if not any(s.neutral for s in scored):
+                return None  # too weak, or pulling both ways: no call rather than "neutral"
+            polarity = "neutral"  # said outright: "has not decided", "neither for nor against"
         else:
             polarity = "favor" if total > 0 else "against"
         agreeing = [s for s in scored if (s.score > 0) == (total > 0)] or scored
