@@ -12,6 +12,7 @@ from nlp.statements import Context
 
 SUBJECT_DEPS = ("nsubj", "nsubjpass")
 _LETTER_WORDS = ("letter", "statement", "signatories", "signatory")
+_VOICES = {"spokesperson", "spokeswoman", "spokesman", "representative", "lawyer", "aide"}
 _GROUP_PRONOUNS = {"both", "they", "all", "two", "three", "four"}
 _NOT_THE_SUBJECT = {"prep", "pobj", "poss", "relcl", "acl", "agent", "dobj"}
 _ADDRESSING = {"call", "urge", "ask", "write", "send", "address", "letter", "tell", "press"}
@@ -78,6 +79,11 @@ def agents_of(ctx: Context, verb: Token) -> list[str]:
 def refer(ctx: Context, token: Token) -> list[str]:
     """The actors a subject word stands for: a name, a group, a pronoun or 'the charity'."""
     ids = actors_at(token, ctx.by_token)
+    if not ids and token.lemma_.lower() in _VOICES:
+        # "a spokesperson for the company", "a representative of Halyard": who they speak for
+        for prep in (c for c in token.children if c.dep_ == "prep" and c.lower_ in ("for", "of")):
+            for pobj in (c for c in prep.children if c.dep_ == "pobj"):
+                ids = ids or refer(ctx, pobj)
     if not ids and token.lower_ in _GROUP_PRONOUNS:
         ids = previous_group(ctx.doc, token, ctx.by_token)
     if not ids:
