@@ -87,6 +87,8 @@ ROLE_WORDS = {
 GROUP_HEADS = {"government", "governments", "ministers", "authorities", "officials"}
 _PERSON_PRONOUNS = {"he", "she", "him", "her", "his", "hers"}
 _ORG_PRONOUNS = {"it", "its", "they", "them", "their"}
+# "a spokesperson said", with no "for X": the organisation the story is about
+_SPOKES = {"spokesperson", "spokeswoman", "spokesman"}
 _ORG_NOUNS = {
     "company",
     "firm",
@@ -411,7 +413,7 @@ def resolve_reference(
     word = token.lower_
     if word in _PERSON_PRONOUNS:
         want = {"person"}
-    elif word in _ORG_PRONOUNS or word in _ORG_NOUNS:
+    elif word in _ORG_PRONOUNS or word in _ORG_NOUNS or word in _SPOKES:
         want = (
             {t for t in (*_TYPES_NOT_PERSON, "person")}
             if word in ("they", "them", "their")

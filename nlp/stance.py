@@ -192,12 +192,24 @@ class StanceScorer:
         assert self.evaluator is not None and self.antecedents is not None
         inside = range(content.start, content.end)
         judged: dict[str, float] = {}
+        overrules: set[str] = set()  # targets judged from their place in the clause, not as subject
+        plain = {t.side for t in terms if not self.evaluator.harmful(content[t.start : t.end])}
         for term in terms:
             target = term.side[5:]
-            if target in totals:
+            span = content[term.start : term.end]
+            head = head_of(span)
+            if self.evaluator.harmful(span):
+                # "detect abuse material" is the target done: the harm turns the path round;
+                # beside "check photos for abuse images" it is only the check's object
+                if head.dep_ not in ("nsubj", "nsubjpass") and term.side not in plain:
+                    judged[target] = judged.get(target, 0.0) - self.evaluator.of_term(
+                        head, inside, own
+                    )
                 continue
-            head = head_of(content[term.start : term.end])
-            judged[target] = judged.get(target, 0.0) + self.evaluator.of_term(head, inside, own)
+            score = self.evaluator.of_term(head, inside, own)
+            judged[target] = judged.get(target, 0.0) + score
+            if score and not self.evaluator.judged_as_subject(head, inside):
+                overrules.add(target)
         named = {term.side[5:] for term in terms}
         for token in content:
             if token.i in own or token.head.i not in inside:
@@ -211,8 +223,16 @@ class StanceScorer:
             score = self.evaluator.of_term(token, inside, own) * sign
             judged[referent] = judged.get(referent, 0.0) + score
         for target, score in judged.items():
-            if score:
-                totals[target] = (1.0 if score > 0 else -1.0) * VALENCE_WEIGHT * weight
+            if not score:
+                continue
+            # a cue that the structure around the target contradicts ("could not support any
+            # text that undermines encryption") gives way to it; what a predicate says of a
+            # subject ("apps must give the police lawful access") is too loose to overrule
+            if target in totals and (
+                (totals[target] > 0) == (score > 0) or target not in overrules
+            ):
+                continue
+            totals[target] = (1.0 if score > 0 else -1.0) * VALENCE_WEIGHT * weight
 
     def _imply(self, content: list[Token], totals: dict[str, float]) -> None:
         """'Against E2EE because detection would stop' is also 'for detection' (stance.toml).

@@ -13,6 +13,26 @@ from nlp.statements import Context
 SUBJECT_DEPS = ("nsubj", "nsubjpass")
 _LETTER_WORDS = ("letter", "statement", "signatories", "signatory")
 _VOICES = {"spokesperson", "spokeswoman", "spokesman", "representative", "lawyer", "aide"}
+_GROUP_NOUNS = {
+    "minister",
+    "government",
+    "group",
+    "organisation",
+    "organization",
+    "company",
+    "charity",
+    "signatory",
+    "official",
+    "leader",
+    "campaigner",
+    "researcher",
+    "expert",
+    "country",
+    "regulator",
+    "agency",
+    "firm",
+    "platform",
+}
 _GROUP_PRONOUNS = {"both", "they", "all", "two", "three", "four"}
 _NOT_THE_SUBJECT = {"prep", "pobj", "poss", "relcl", "acl", "agent", "dobj"}
 _ADDRESSING = {"call", "urge", "ask", "write", "send", "address", "letter", "tell", "press"}
@@ -58,6 +78,9 @@ def subjects_of(ctx: Context, verb: Token) -> tuple[list[str], bool]:
             if token.lower_ in _LETTER_WORDS:
                 letter = letter or token.lower_ != "statement"
                 continue
+            if token.lower_ == "it" and _last_subject_is_letter(ctx, token):
+                letter = True  # "The letter asks ... It also asks the company not to ..."
+                continue
             for actor_id in refer(ctx, token):
                 if actor_id not in speakers:
                     speakers.append(actor_id)
@@ -79,6 +102,9 @@ def agents_of(ctx: Context, verb: Token) -> list[str]:
 def refer(ctx: Context, token: Token) -> list[str]:
     """The actors a subject word stands for: a name, a group, a pronoun or 'the charity'."""
     ids = actors_at(token, ctx.by_token)
+    if not ids and token.tag_ == "NNS" and token.lemma_.lower() in _GROUP_NOUNS:
+        # "the ministers wrote", "the three governments said": the group named before
+        ids = previous_group(ctx.doc, token, ctx.by_token)
     if not ids and token.lemma_.lower() in _VOICES:
         # "a spokesperson for the company", "a representative of Halyard": who they speak for
         for prep in (c for c in token.children if c.dep_ == "prep" and c.lower_ in ("for", "of")):
@@ -140,6 +166,17 @@ def previous_group(doc: Doc, pronoun: Token, by_token: dict[int, Mention]) -> li
         if len(group) > 1:
             return group
     return []
+
+
+def _last_subject_is_letter(ctx: Context, pronoun: Token) -> bool:
+    """Is 'it' the letter: the last subject before it, in this sentence or the one before?"""
+    start = sentence_of(pronoun).start
+    if start > 0:
+        start = sentence_of(ctx.doc[start - 1]).start
+    for token in reversed(ctx.doc[start : pronoun.i]):
+        if token.dep_ in SUBJECT_DEPS:
+            return token.lower_ == "letter"
+    return False
 
 
 def conjuncts(token: Token) -> list[Token]:

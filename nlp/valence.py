@@ -8,7 +8,7 @@ reader composes them: "catch offenders" is good, "a haven for offenders" bad.
 """
 
 import tomllib
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +48,7 @@ class Valence:
     shifters: frozenset[str]
     carriers: frozenset[str]
     wrongdoers: frozenset[str]
+    attitudes: frozenset[str]
     patients: frozenset[str]
     anaphors: frozenset[str]
 
@@ -81,6 +82,7 @@ class Valence:
             frozenset(words("shifters")),
             frozenset(words("carriers")),
             frozenset(words("wrongdoers")),
+            frozenset(words("attitudes")),
             frozenset(words("patients")),
             frozenset(words("anaphors")),
         )
@@ -96,12 +98,25 @@ class Evaluator:
     def __init__(self, valence: Valence) -> None:
         self.valence = valence
 
+    def harmful(self, tokens: Iterable[Token]) -> bool:
+        """Does a term name the harm itself ("abuse material")? Then stopping it is the target."""
+        return any(_lemma(t) in self.valence.wrongdoers for t in tokens)
+
     def of_term(self, term: Token, content: Collection[int], own: Collection[int] = ()) -> float:
         """The sign of what the statement (token indices `content`) says of the target `term`.
 
         `own` are the tokens that stand for the speaker ("we", or "it" for a company): what
         the speaker does to the target is their stance; what a third party does to it is not.
         """
+        anchor = self.anchor(term, content)
+        if _lemma(anchor) in _AGENT_NOUNS:
+            return 0.0  # "encryption advocates said": a holder, not the thing judged
+        if self.judged_as_subject(term, content):
+            return self.of_subject(anchor, content)
+        return self._path(anchor, content, own)
+
+    def anchor(self, term: Token, content: Collection[int]) -> Token:
+        """The noun phrase a term heads or modifies ("its encryption rollout")."""
         anchor = term
         while (
             anchor.dep_ in _NP_DEPS
@@ -110,11 +125,11 @@ class Evaluator:
             and _lemma(anchor.head) not in _AGENT_NOUNS
         ):
             anchor = anchor.head
-        if _lemma(anchor) in _AGENT_NOUNS:
-            return 0.0  # "encryption advocates said": a holder, not the thing judged
-        if anchor.dep_ in _SUBJECT_DEPS and anchor.head.i in content:
-            return self.of_subject(anchor, content)
-        return self._path(anchor, content, own)
+        return anchor
+
+    def judged_as_subject(self, term: Token, content: Collection[int]) -> bool:
+        anchor = self.anchor(term, content)
+        return anchor.dep_ in _SUBJECT_DEPS and anchor.head.i in content
 
     def of_subject(self, subject: Token, content: Collection[int]) -> float:
         """What the predicate of `subject` says of it."""
@@ -138,6 +153,8 @@ class Evaluator:
                 continue  # "reject scanning and keep encryption": the first verb is not ours
             if child.dep_ == "advcl":
                 break  # "delay encryption until it can keep detecting": a condition, not a goal
+            if child.dep_ == "acl" and child.tag_ == "VBN":
+                break  # "chats protected by encryption": a description of the chats
             if _third_party(node, content, own):
                 break  # "a design that breaks encryption": said of the design, not the target
             lemma = _lemma(node)
@@ -147,7 +164,7 @@ class Evaluator:
                 evaluative = evaluative or prior != 0 or node.pos_ in _EVALUATIVE_POS
             elif lemma in self.valence.carriers or prior > 0:
                 evaluative = evaluative or prior > 0
-            elif prior < 0 and lemma not in self.valence.wrongdoers:
+            elif lemma in self.valence.attitudes:
                 sign = -sign  # "concerned about scanning", "sceptical of encryption"
                 evaluative = True
             for other in node.children:
@@ -199,6 +216,8 @@ def _third_party(verb: Token, content: Collection[int], own: Collection[int]) ->
     subjects = [c for c in verb.children if c.dep_ in _SUBJECT_DEPS and c.i in content]
     if not subjects or _lemma(verb) == "be":
         return False  # "the answer is not to ban encryption": a copula judges, it does not act
+    if verb.dep_ == "relcl" and all(s.tag_ in ("WDT", "WP") for s in subjects):
+        return False  # "any text that undermines encryption": said of the text, read on up
     if any(c.dep_ == "aux" and c.lower_ in _PRESCRIPTIVE for c in verb.children):
         return False  # "lawmakers should protect encryption"
     return not any(s.lower_ in _SELF or s.i in own for s in subjects)

@@ -177,3 +177,53 @@ def test_a_cue_gap_does_not_run_past_a_verb(nlp: Language) -> None:
         "until it can keep detecting grooming inside encrypted chats.",
     )
     assert ("Ruritanian Police Federation", "e2ee", "against") in found
+
+
+# ------------------------------------------------------------ later rules
+
+
+def test_requiring_detection_of_abuse_material_favours_scanning(nlp: Language) -> None:
+    found = stances(
+        nlp,
+        "Minister Callum Hartree said the bill would require every messaging service to detect "
+        "child sexual abuse material in private chats.",
+    )
+    assert ("Callum Hartree", "scanning", "favor") in found
+
+
+def test_the_sentence_structure_overrules_a_cue_it_contradicts(nlp: Language) -> None:
+    # "undermines" is an against-e2ee cue, but the governments refuse to back such a text
+    found = stances(
+        nlp,
+        "The Freedonian and Valmontese governments said that they could not support any text "
+        "that undermines end-to-end encryption.",
+    )
+    assert ("Freedonian government", "e2ee", "favor") in found
+    assert ("Freedonian government", "e2ee", "against") not in found
+
+
+def test_a_spokesperson_for_a_company_speaks_for_it(nlp: Language) -> None:
+    found = stances(
+        nlp,
+        "A spokesperson for Halyard Chat said the company would never weaken its end-to-end "
+        "encryption for any government.",
+    )
+    assert ("Halyard Chat", "e2ee", "favor") in found
+
+
+def test_the_ministers_after_a_named_group(nlp: Language) -> None:
+    found = stances(
+        nlp,
+        "Ministers Dana Whitcombe and Viktor Hallam wrote to Parley on Friday. The ministers "
+        "said that end-to-end encryption would put children at risk.",
+    )
+    assert {("Dana Whitcombe", "e2ee", "against"), ("Viktor Hallam", "e2ee", "against")} <= found
+
+
+def test_mixed_signals_give_no_call_rather_than_neutral(nlp: Language) -> None:
+    found = stances(
+        nlp,
+        "Professor Ines Vallory said that encryption keeps children safe, and that encryption "
+        "is dangerous.",
+    )
+    assert ("Ines Vallory", "e2ee", "neutral") not in found
