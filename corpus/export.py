@@ -58,6 +58,7 @@ class Filters:
     actor_type: str | None = None
     since: dt.date | None = None
     until: dt.date | None = None
+    min_confidence: float = 0.0
 
     def check(self) -> None:
         if self.freq not in FREQS:
@@ -66,6 +67,10 @@ class Filters:
             raise ExportError(f"--by must be one of {', '.join(GROUPS)}, not {self.by!r}")
         if self.actor and self.by != "actor":
             raise ExportError("--actor picks one actor: leave out --by, or give --by actor")
+        if not 0.0 <= self.min_confidence <= 1.0:
+            raise ExportError(
+                f"--min-confidence must be between 0 and 1, not {self.min_confidence}"
+            )
 
     def params(self) -> dict[str, Any]:
         self.check()
@@ -77,6 +82,7 @@ class Filters:
             "actor_type": self.actor_type,
             "since": self.since,
             "until": self.until,
+            "min_confidence": self.min_confidence,
         }
 
 
@@ -106,13 +112,14 @@ LEFT JOIN actors a USING (actor_id)
 WHERE ($target IS NULL OR s.target = $target)
   AND ($actor IS NULL OR s.actor_id = $actor)
   AND ($actor_type IS NULL OR a.type = $actor_type)
+  AND coalesce(s.confidence, 0) >= $min_confidence
 """
 
 
 def undated_stories(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[int, int]:
     """(undated stories left out, dated stories placed) for these filters."""
     params = filters.params()
-    keep = ("target", "actor", "actor_type", "since", "until")
+    keep = ("target", "actor", "actor_type", "since", "until", "min_confidence")
     row = con.execute(_UNDATED_SQL, {k: params[k] for k in keep}).fetchone()
     return (int(row[0]), int(row[1])) if row else (0, 0)
 

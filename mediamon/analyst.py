@@ -176,8 +176,9 @@ def _filters(
     actor_type: str | None,
     since: dt.datetime | None,
     until: dt.datetime | None,
+    min_confidence: float,
 ) -> Filters:
-    filters = Filters(freq, by, target, actor, actor_type, _day(since), _day(until))
+    filters = Filters(freq, by, target, actor, actor_type, _day(since), _day(until), min_confidence)
     filters.check()
     return filters
 
@@ -200,6 +201,13 @@ def _timeline_options(default_freq: str, default_by: str) -> Any:
             click.option("--actor-type", default=None, help="Only actors of this type."),
             click.option("--since", type=DATE, default=None, help="From this publication date."),
             click.option("--until", type=DATE, default=None, help="Up to this publication date."),
+            click.option(
+                "--min-confidence",
+                type=click.FloatRange(0.0, 1.0),
+                default=0.0,
+                show_default=True,
+                help="Only stances at least this sure: fewer, more precise (see README).",
+            ),
             click.option(
                 "-o",
                 "--output",

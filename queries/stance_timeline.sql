@@ -1,9 +1,10 @@
 -- name: stance_timeline
 -- description: Stories for, against and neutral per period, actor (or actor type, or all actors together) and target; a syndicated story counts once, undated documents are left out.
--- params: freq VARCHAR = week, by VARCHAR = actor, target VARCHAR = NULL, actor VARCHAR = NULL, actor_type VARCHAR = NULL, since DATE = NULL, until DATE = NULL
+-- params: freq VARCHAR = week, by VARCHAR = actor, target VARCHAR = NULL, actor VARCHAR = NULL, actor_type VARCHAR = NULL, since DATE = NULL, until DATE = NULL, min_confidence DOUBLE = 0
 -- freq: day, week, month, quarter or year; by: actor, actor_type, or all (every actor
 -- together: a story counts once however many actors took a stance in it). A cell's documents
--- are listed by the timeline_cell_documents query.
+-- are listed by the timeline_cell_documents query. min_confidence: only stances at least this
+-- sure (0 to 1); a higher floor trades recall for precision (see the README's figures).
 WITH rows AS (
     SELECT
         date_trunc(
@@ -28,6 +29,7 @@ WITH rows AS (
       AND ($target IS NULL OR s.target = $target)
       AND ($actor IS NULL OR s.actor_id = $actor)
       AND ($actor_type IS NULL OR a.type = $actor_type)
+      AND coalesce(s.confidence, 0) >= $min_confidence
       AND ($since IS NULL OR d.published_at >= $since)
       AND ($until IS NULL OR d.published_at <= $until)
 ),

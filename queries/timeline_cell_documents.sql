@@ -1,6 +1,6 @@
 -- name: timeline_cell_documents
 -- description: The documents behind stance_timeline cells (a period, actor or actor type, target, polarity); `counted` marks the one document per story that its cell counts.
--- params: period DATE = NULL, target VARCHAR = NULL, actor VARCHAR = NULL, polarity VARCHAR = NULL, freq VARCHAR = week, by VARCHAR = actor
+-- params: period DATE = NULL, target VARCHAR = NULL, actor VARCHAR = NULL, polarity VARCHAR = NULL, freq VARCHAR = week, by VARCHAR = actor, min_confidence DOUBLE = 0
 -- period: any day of the period; actor: an actor_id, an actor type with by=actor_type, or
 -- 'all' with by=all;
 -- polarity: favor, against or neutral (NULL: every polarity, as the cell's n_docs counts them).
@@ -34,6 +34,7 @@ WITH rows AS (
     LEFT JOIN actors a USING (actor_id)
     WHERE d.published_at IS NOT NULL
       AND ($target IS NULL OR s.target = $target)
+      AND coalesce(s.confidence, 0) >= $min_confidence
       AND (CASE WHEN $polarity IS NULL OR $polarity IN ('favor', 'against', 'neutral')
                 THEN $polarity IS NULL OR s.polarity = $polarity
                 ELSE error('polarity must be favor, against or neutral') END)

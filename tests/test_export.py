@@ -132,6 +132,15 @@ def test_filters_by_actor_type_and_target(corpus_db: Path, tmp_path: Path) -> No
     assert set(meta["actor_id"]) == {"meta"} and one.rows == 3 and one.undated == 1
 
 
+def test_min_confidence_leaves_out_less_sure_stances(corpus_db: Path, tmp_path: Path) -> None:
+    with connect(corpus_db, read_only=True) as con:
+        every = export_timeline(con, tmp_path / "all.csv", filters=Filters(by="all"))
+        none = export_timeline(
+            con, tmp_path / "sure.csv", filters=Filters(by="all", min_confidence=1.0)
+        )
+    assert every.rows > 0 and none.rows == 0
+
+
 def test_user_errors_are_one_line(corpus_db: Path, tmp_path: Path) -> None:
     cases = [
         (
@@ -140,6 +149,7 @@ def test_user_errors_are_one_line(corpus_db: Path, tmp_path: Path) -> None:
         ),
         (["-o", str(tmp_path / "missing" / "x.csv")], "does not exist"),
         (["--freq", "hourly", "-o", str(tmp_path / "x.csv")], "hourly"),
+        (["--min-confidence", "2", "-o", str(tmp_path / "x.csv")], "--min-confidence"),
     ]
     for args, expected in cases:
         out = run_mediamon("--db", str(corpus_db), "export", "timeline", *args)

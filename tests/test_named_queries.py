@@ -306,3 +306,13 @@ def test_bad_freq_is_a_one_line_error(fixture_db: Path) -> None:
         named(con, "stance_timeline", freq="fortnight")
     assert "freq must be day, week, month, quarter or year" in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_min_confidence_keeps_only_surer_stances(fixture_db: Path) -> None:
+    # every fixture stance has confidence 0.8
+    with connect(fixture_db, read_only=True) as con:
+        every = named(con, "stance_timeline", target="scanning")
+        assert named(con, "stance_timeline", target="scanning", min_confidence="0.8") == every
+        assert named(con, "stance_timeline", target="scanning", min_confidence="0.81") == []
+        assert named(con, "timeline_cell_documents", min_confidence="0.81") == []
+        assert named(con, "timeline_cell_documents", min_confidence="0.5")
