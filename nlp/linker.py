@@ -11,10 +11,10 @@ mislabels ("Hmm", "Apps"), which is dropped.
 import datetime as dt
 from dataclasses import dataclass
 
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Span
 
-from nlp.actors import TYPES, Actor, ActorRegistry, discovered_id, normalise_name
-from nlp.docindex import sentence_of, sentences
+from nlp.actors import Actor, ActorRegistry, discovered_id, normalise_name
+from nlp.docindex import sentences
 from nlp.unlabelled import kind_from_apposition, other_uses, unlabelled_names
 
 ACTOR_LABELS = {"PERSON", "ORG", "GPE", "NORP"}
@@ -85,41 +85,6 @@ ROLE_WORDS = {
     "coordinator",
 }
 GROUP_HEADS = {"government", "governments", "ministers", "authorities", "officials"}
-_PERSON_PRONOUNS = {"he", "she", "him", "her", "his", "hers"}
-_ORG_PRONOUNS = {"it", "its", "they", "them", "their"}
-# "a spokesperson said", with no "for X": the organisation the story is about
-_SPOKES = {"spokesperson", "spokeswoman", "spokesman"}
-_ORG_NOUNS = {
-    "company",
-    "firm",
-    "group",
-    "charity",
-    "organisation",
-    "organization",
-    "ministry",
-    "government",
-    "department",
-    "agency",
-    "platform",
-    "service",
-    "coalition",
-    "campaign",
-    "regulator",
-    "commission",
-    "council",
-    "union",
-    "centre",
-    "center",
-    "network",
-    "police",
-    "force",
-    "foundation",
-    "alliance",
-    "unit",
-    "office",
-    "body",
-    "watchdog",
-}
 
 
 @dataclass
@@ -404,43 +369,3 @@ def _dedupe(mentions: list[Mention]) -> list[Mention]:
             seen.add((m.start, m.end))
             out.append(m)
     return out
-
-
-def resolve_reference(
-    doc: Doc, token: Token, mentions: list[Mention], actors: dict[str, Actor]
-) -> str | None:
-    """The actor a pronoun or 'the company' refers to: the nearest fitting one before it."""
-    word = token.lower_
-    if word in _PERSON_PRONOUNS:
-        want = {"person"}
-    elif word in _ORG_PRONOUNS or word in _ORG_NOUNS or word in _SPOKES:
-        want = (
-            {t for t in (*_TYPES_NOT_PERSON, "person")}
-            if word in ("they", "them", "their")
-            else set(_TYPES_NOT_PERSON)
-        )
-    else:
-        return None
-    # the most talked-about fitting actor of the last few sentences; ties go to the latest
-    sent_start = sentence_of(token).start
-    window_start = sentence_of(doc[sent_start - 1]).start if sent_start > 0 else 0
-    if window_start > 0:
-        window_start = sentence_of(doc[window_start - 1]).start
-    counts: dict[str, int] = {}
-    for mention in mentions:
-        counts[mention.actor_id] = counts.get(mention.actor_id, 0) + 1
-    candidates = [
-        (counts[m.actor_id], m.start, m.actor_id)
-        for m in mentions
-        if window_start <= m.start and m.end <= token.i and actors[m.actor_id].type in want
-    ]
-    if not candidates:
-        candidates = [
-            (0, m.start, m.actor_id)
-            for m in mentions
-            if m.end <= token.i and actors[m.actor_id].type in want
-        ][-1:]
-    return max(candidates)[2] if candidates else None
-
-
-_TYPES_NOT_PERSON = (*(t for t in TYPES if t != "person"), "organisation")

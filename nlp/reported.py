@@ -6,7 +6,7 @@ from spacy.tokens import Span, Token
 
 from nlp.docindex import sentences
 from nlp.lexicon import Lexicon
-from nlp.linker import resolve_reference
+from nlp.references import resolve_reference
 from nlp.statements import Context, Statement, make_statement
 from nlp.subjects import (
     SUBJECT_DEPS,

@@ -7,7 +7,8 @@ asked"), so a subject's actors are every actor named inside it except those it i
 from spacy.tokens import Doc, Token
 
 from nlp.docindex import sentence_of
-from nlp.linker import Mention, resolve_reference
+from nlp.linker import Mention
+from nlp.references import resolve_reference
 from nlp.statements import Context
 
 SUBJECT_DEPS = ("nsubj", "nsubjpass")
