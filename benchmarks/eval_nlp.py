@@ -64,7 +64,7 @@ class Floors:
 # the test suite. Raise them as the pipeline improves; never lower them to let a change through.
 FLOORS = {
     "stance_eval.jsonl": Floors(mention_f1=0.94, speaker_f1=0.85, stance_f1=0.67),
-    "stance_dev2.jsonl": Floors(mention_f1=0.91, speaker_f1=0.76, stance_f1=0.33),
+    "stance_dev2.jsonl": Floors(mention_f1=0.91, speaker_f1=0.76, stance_f1=0.34),
     "stance_test.jsonl": Floors(mention_f1=0.87, speaker_f1=0.69, stance_f1=0.23),
 }
 

@@ -176,8 +176,13 @@ class Reported:
             speakers = [ref] if ref else []
         if not speakers:
             return None
-        skip = set(range(token.i, to.right_edge.i + 1))
-        content = [t for t in sent if t.i not in skip]
+        # "X, according to Y, which found ...": what Y says is the clause on one side of the
+        # phrase, not both sides run together
+        before = [t for t in sent if t.i < token.i and not t.is_punct]
+        after = [t for t in sent if t.i > to.right_edge.i]
+        content = before if len(before) >= 3 else after
+        if not content:
+            return None
         return make_statement(doc, sent, speakers[:1], content, "indirect")
 
     def _states_position(self, verb: Token) -> bool:

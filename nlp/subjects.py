@@ -111,6 +111,8 @@ def refer(ctx: Context, token: Token) -> list[str]:
         for prep in (c for c in token.children if c.dep_ == "prep" and c.lower_ in ("for", "of")):
             for pobj in (c for c in prep.children if c.dep_ == "pobj"):
                 ids = ids or refer(ctx, pobj)
+        if not ids:
+            ids = _organisation_speaking_before(ctx, token)
     if not ids and token.lower_ in _GROUP_PRONOUNS:
         ids = previous_group(ctx.doc, token, ctx.by_token)
     if not ids:
@@ -166,6 +168,21 @@ def previous_group(doc: Doc, pronoun: Token, by_token: dict[int, Mention]) -> li
                     group.append(actor_id)
         if len(group) > 1:
             return group
+    return []
+
+
+def _organisation_speaking_before(ctx: Context, token: Token) -> list[str]:
+    """'Tessellate said in a statement ... "...," a spokesperson said': the organisation that
+    was the subject of the sentence before (or of this one, before the quote)."""
+    start = sentence_of(token).start
+    if start > 0:
+        start = sentence_of(ctx.doc[start - 1]).start
+    for subject in reversed(ctx.doc[start : token.i]):
+        if subject.dep_ not in SUBJECT_DEPS:
+            continue
+        ids = [a for a in actors_at(subject, ctx.by_token) if ctx.actors[a].type != "person"]
+        if ids:
+            return ids
     return []
 
 

@@ -227,3 +227,29 @@ def test_mixed_signals_give_no_call_rather_than_neutral(nlp: Language) -> None:
         "is dangerous.",
     )
     assert ("Ines Vallory", "e2ee", "neutral") not in found
+
+
+def test_according_to_in_mid_sentence_reads_one_side(nlp: Language) -> None:
+    # the relative clause after the source ("the cases it supported") is not its stance
+    found = stances(
+        nlp,
+        "End-to-end encryption is now the biggest obstacle to identifying abusers, according "
+        "to the Concord Police Cooperation Office, which supported most of the cases.",
+    )
+    assert ("Concord Police Cooperation Office", "e2ee", "favor") not in found
+
+
+def test_a_spokesperson_speaks_for_the_organisation_just_quoted(nlp: Language) -> None:
+    doc = nlp(
+        make_doc(
+            nlp,
+            "The Digital Liberty League said in a statement that it would fight the bill. "
+            '"Private messages must stay private," a spokesperson said.',
+            None,
+            None,
+            None,
+        )
+    )
+    actors = doc._.mm_actors
+    speakers = {actors[s].name for st in doc._.mm_statements for s in st.speakers}
+    assert speakers == {"Digital Liberty League"}
