@@ -9,7 +9,7 @@ opposing scanning.
 
 from spacy.tokens import Doc, Span, Token
 
-from nlp.docindex import sentence_of
+from nlp.docindex import sentences, window_start
 from nlp.lexicon import Lexicon, Match, head_of
 from nlp.valence import Evaluator
 
@@ -52,11 +52,7 @@ class Antecedents:
 
     def resolve(self, doc: Doc, token: Token) -> tuple[str, float] | None:
         """(target, sign) of what `token` refers to, or None when no target is in reach."""
-        start = sentence_of(token).start
-        for _ in range(_WINDOW_SENTENCES - 1):
-            if start > 0:
-                start = sentence_of(doc[start - 1]).start
-        before = doc[start : token.i]
+        before = doc[window_start(token, _WINDOW_SENTENCES - 1) : token.i]
         lemma = token.lemma_.lower()
         if token.lower_ in PRONOUNS:
             return self._nearest(before, sentences=2, kinds=_NOUNS)
@@ -74,11 +70,7 @@ class Antecedents:
     def _nearest(self, before: Span, sentences: int, kinds: set[str]) -> tuple[str, float] | None:
         if not len(before):
             return None
-        last = sentence_of(before[-1])
-        start = last.start
-        for _ in range(sentences - 1):
-            if start > before.start:
-                start = sentence_of(before.doc[start - 1]).start
+        start = window_start(before[-1], sentences - 1)
         window = before.doc[max(start, before.start) : before.end]
         # "Hackers encrypted files ... it would never pay": a verb is not what "it" stands for
         named = [m for m in self._terms(window) if head_of(window[m.start : m.end]).pos_ in kinds]
@@ -119,10 +111,9 @@ class Antecedents:
 
 
 def _sentences(span: Span) -> list[Span]:
-    found: list[Span] = []
-    for token in span:
-        sent = sentence_of(token)
-        piece = span.doc[max(sent.start, span.start) : min(sent.end, span.end)]
-        if not found or found[-1].start != piece.start:
-            found.append(piece)
-    return found
+    """The sentences of `span`, cut to it."""
+    return [
+        span.doc[max(sent.start, span.start) : min(sent.end, span.end)]
+        for sent in sentences(span.doc)
+        if sent.end > span.start and sent.start < span.end
+    ]

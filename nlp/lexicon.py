@@ -14,9 +14,9 @@ from typing import Any
 
 from spacy.tokens import Doc, Span, Token
 
+from nlp.docindex import memo
 from nlp.valence import Valence
 
-SCAN_KEY = "mm_lexicon_scan"
 # text -> its tokens as (lower-cased form, lemma) pairs
 Tokenize = Callable[[str], list[tuple[str, str]]]
 
@@ -206,12 +206,11 @@ class Lexicon:
         return self._scan(tokens)
 
     def _scan_span(self, span: Span) -> list[Match]:
-        cache = span.doc.user_data.get(SCAN_KEY)
-        if cache is None or cache[0] is not self:
+        def make() -> tuple[list[int], list[Match]]:
             found = sorted(self._scan(span.doc), key=lambda m: m.start)
-            cache = (self, [m.start for m in found], found)
-            span.doc.user_data[SCAN_KEY] = cache
-        _owner, starts, found = cache
+            return [m.start for m in found], found
+
+        starts, found = memo(span.doc, ("scan", id(self)), make)
         lo = bisect.bisect_left(starts, span.start)
         hi = bisect.bisect_left(starts, span.end)
         shift = span.start

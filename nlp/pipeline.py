@@ -19,7 +19,7 @@ from spacy.tokens import Doc
 
 from nlp import docindex
 from nlp.actors import Actor, ActorRegistry, discovered_id
-from nlp.lexicon import SCAN_KEY, Lexicon, valence_path
+from nlp.lexicon import Lexicon, valence_path
 from nlp.linker import Linker
 from nlp.quotes import Attributor
 from nlp.stance import StanceScorer
@@ -154,9 +154,7 @@ class StanceComponent:
 
         attribution = Attribution(doc._.mm_statements or [], doc._.mm_signatories or [])
         doc._.mm_stances = self.scorer(doc, attribution)
-        # the look-up caches must not outlive the pipeline (user_data is serialised with the doc)
-        doc.user_data.pop(SCAN_KEY, None)
-        docindex.clear(doc)
+        docindex.clear(doc)  # the memos must not outlive the pipeline (user_data is serialised)
         return doc
 
 

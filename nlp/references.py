@@ -3,7 +3,7 @@
 from spacy.tokens import Doc, Token
 
 from nlp.actors import TYPES, Actor
-from nlp.docindex import sentence_of
+from nlp.docindex import window_start
 from nlp.linker import Mention
 
 _PERSON_PRONOUNS = {"he", "she", "him", "her", "his", "hers"}
@@ -60,17 +60,14 @@ def resolve_reference(
     else:
         return None
     # the most talked-about fitting actor of the last few sentences; ties go to the latest
-    sent_start = sentence_of(token).start
-    window_start = sentence_of(doc[sent_start - 1]).start if sent_start > 0 else 0
-    if window_start > 0:
-        window_start = sentence_of(doc[window_start - 1]).start
+    start = window_start(token, 2)
     counts: dict[str, int] = {}
     for mention in mentions:
         counts[mention.actor_id] = counts.get(mention.actor_id, 0) + 1
     candidates = [
         (counts[m.actor_id], m.start, m.actor_id)
         for m in mentions
-        if window_start <= m.start and m.end <= token.i and actors[m.actor_id].type in want
+        if start <= m.start and m.end <= token.i and actors[m.actor_id].type in want
     ]
     if not candidates:
         candidates = [

@@ -4,9 +4,11 @@ The small model strings long lists of names together in odd ways ("A, B and Dete
 asked"), so a subject's actors are every actor named inside it except those it is 'of' or 'at'.
 """
 
+from collections.abc import Iterator
+
 from spacy.tokens import Doc, Token
 
-from nlp.docindex import sentence_of
+from nlp.docindex import window_start
 from nlp.linker import Mention
 from nlp.references import resolve_reference
 from nlp.statements import Context
@@ -79,7 +81,7 @@ def subjects_of(ctx: Context, verb: Token) -> tuple[list[str], bool]:
             if token.lower_ in _LETTER_WORDS:
                 letter = letter or token.lower_ != "statement"
                 continue
-            if token.lower_ == "it" and _last_subject_is_letter(ctx, token):
+            if token.lower_ == "it" and _last_subject_is_letter(token):
                 letter = True  # "The letter asks ... It also asks the company not to ..."
                 continue
             for actor_id in refer(ctx, token):
@@ -151,16 +153,18 @@ def named_in_subject(subject: Token, by_token: dict[int, Mention]) -> list[Token
     return found
 
 
+def subjects_before(token: Token, sentences: int) -> Iterator[Token]:
+    """The subjects before `token`, nearest first, in its sentence and `sentences` before it."""
+    doc = token.doc
+    for candidate in reversed(doc[window_start(token, sentences) : token.i]):
+        if candidate.dep_ in SUBJECT_DEPS:
+            yield candidate
+
+
 def previous_group(doc: Doc, pronoun: Token, by_token: dict[int, Mention]) -> list[str]:
     """'Ministers A and B issued a call ... Both said ...': the actors of the nearest subject
     before `pronoun` (in its sentence or the two before) that names more than one."""
-    start = sentence_of(pronoun).start
-    for _ in range(2):
-        if start > 0:
-            start = sentence_of(doc[start - 1]).start
-    for token in reversed(doc[start : pronoun.i]):
-        if token.dep_ not in SUBJECT_DEPS:
-            continue
+    for token in subjects_before(pronoun, 2):
         group: list[str] = []
         for member in [token, *conjuncts(token), *named_in_subject(token, by_token)]:
             for actor_id in actors_at(member, by_token):
@@ -174,27 +178,17 @@ def previous_group(doc: Doc, pronoun: Token, by_token: dict[int, Mention]) -> li
 def _organisation_speaking_before(ctx: Context, token: Token) -> list[str]:
     """'Tessellate said in a statement ... "...," a spokesperson said': the organisation that
     was the subject of the sentence before (or of this one, before the quote)."""
-    start = sentence_of(token).start
-    if start > 0:
-        start = sentence_of(ctx.doc[start - 1]).start
-    for subject in reversed(ctx.doc[start : token.i]):
-        if subject.dep_ not in SUBJECT_DEPS:
-            continue
+    for subject in subjects_before(token, 1):
         ids = [a for a in actors_at(subject, ctx.by_token) if ctx.actors[a].type != "person"]
         if ids:
             return ids
     return []
 
 
-def _last_subject_is_letter(ctx: Context, pronoun: Token) -> bool:
+def _last_subject_is_letter(pronoun: Token) -> bool:
     """Is 'it' the letter: the last subject before it, in this sentence or the one before?"""
-    start = sentence_of(pronoun).start
-    if start > 0:
-        start = sentence_of(ctx.doc[start - 1]).start
-    for token in reversed(ctx.doc[start : pronoun.i]):
-        if token.dep_ in SUBJECT_DEPS:
-            return token.lower_ == "letter"
-    return False
+    last = next(subjects_before(pronoun, 1), None)
+    return last is not None and last.lower_ == "letter"
 
 
 def conjuncts(token: Token) -> list[Token]:
