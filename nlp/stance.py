@@ -193,12 +193,12 @@ class StanceScorer:
         inside = range(content.start, content.end)
         judged: dict[str, float] = {}
         overrules: set[str] = set()  # targets judged from their place in the clause, not as subject
-        plain = {t.side for t in terms if not self.evaluator.harmful(content[t.start : t.end])}
+        harms = {id(t) for t in terms if self.evaluator.harmful(content[t.start : t.end])}
+        plain = {t.side for t in terms if id(t) not in harms}
         for term in terms:
             target = term.side[5:]
-            span = content[term.start : term.end]
-            head = head_of(span)
-            if self.evaluator.harmful(span):
+            head = head_of(content[term.start : term.end])
+            if id(term) in harms:
                 # "detect abuse material" is the target done: the harm turns the path round;
                 # beside "check photos for abuse images" it is only the check's object
                 if head.dep_ not in ("nsubj", "nsubjpass") and term.side not in plain:
@@ -206,9 +206,9 @@ class StanceScorer:
                         head, inside, own
                     )
                 continue
-            score = self.evaluator.of_term(head, inside, own)
+            score, as_subject = self.evaluator.judge(head, inside, own)
             judged[target] = judged.get(target, 0.0) + score
-            if score and not self.evaluator.judged_as_subject(head, inside):
+            if score and not as_subject:
                 overrules.add(target)
         named = {term.side[5:] for term in terms}
         for token in content:

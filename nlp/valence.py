@@ -108,12 +108,19 @@ class Evaluator:
         `own` are the tokens that stand for the speaker ("we", or "it" for a company): what
         the speaker does to the target is their stance; what a third party does to it is not.
         """
+        return self.judge(term, content, own)[0]
+
+    def judge(
+        self, term: Token, content: Collection[int], own: Collection[int] = ()
+    ) -> tuple[float, bool]:
+        """`of_term`, and whether the judgement is a predicate's on the target as subject (a
+        looser reading than the target's place in a clause)."""
         anchor = self.anchor(term, content)
         if _lemma(anchor) in _AGENT_NOUNS:
-            return 0.0  # "encryption advocates said": a holder, not the thing judged
-        if self.judged_as_subject(term, content):
-            return self.of_subject(anchor, content)
-        return self._path(anchor, content, own)
+            return 0.0, False  # "encryption advocates said": a holder, not the thing judged
+        if anchor.dep_ in _SUBJECT_DEPS and anchor.head.i in content:
+            return self.of_subject(anchor, content), True
+        return self._path(anchor, content, own), False
 
     def anchor(self, term: Token, content: Collection[int]) -> Token:
         """The noun phrase a term heads or modifies ("its encryption rollout")."""
@@ -126,10 +133,6 @@ class Evaluator:
         ):
             anchor = anchor.head
         return anchor
-
-    def judged_as_subject(self, term: Token, content: Collection[int]) -> bool:
-        anchor = self.anchor(term, content)
-        return anchor.dep_ in _SUBJECT_DEPS and anchor.head.i in content
 
     def of_subject(self, subject: Token, content: Collection[int]) -> float:
         """What the predicate of `subject` says of it."""
