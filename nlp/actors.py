@@ -51,6 +51,61 @@ class Actor:
     origin: str = "registry"
 
 
+# Nouns that name an organisation, for "the company said", "Quillchat, the messaging app, ...",
+# "her group would challenge it": companies, and every other kind of body.
+COMPANY_NOUNS = frozenset(
+    {
+        "app",
+        "company",
+        "firm",
+        "service",
+        "platform",
+        "messenger",
+        "provider",
+        "startup",
+        "start-up",
+        "maker",
+        "developer",
+        "network",
+        "operator",
+    }
+)
+ORGANISATION_NOUNS = frozenset(
+    {
+        "group",
+        "charity",
+        "organisation",
+        "organization",
+        "foundation",
+        "trust",
+        "coalition",
+        "campaign",
+        "alliance",
+        "association",
+        "union",
+        "institute",
+        "centre",
+        "center",
+        "agency",
+        "regulator",
+        "watchdog",
+        "body",
+        "ministry",
+        "government",
+        "department",
+        "commission",
+        "council",
+        "police",
+        "force",
+        "unit",
+        "office",
+        "party",
+        "team",
+    }
+)
+ORG_NOUNS = COMPANY_NOUNS | ORGANISATION_NOUNS
+
+
 def normalise_name(text: str) -> str:
     """A comparison key: case, accents, quotes, possessives and a leading 'the' removed."""
     text = unicodedata.normalize("NFKD", text)

@@ -2,7 +2,7 @@
 
 from spacy.tokens import Doc, Token
 
-from nlp.actors import TYPES, Actor
+from nlp.actors import ORG_NOUNS, TYPES, Actor
 from nlp.docindex import window_start
 from nlp.linker import Mention
 
@@ -10,37 +10,6 @@ _PERSON_PRONOUNS = {"he", "she", "him", "her", "his", "hers"}
 _ORG_PRONOUNS = {"it", "its", "they", "them", "their"}
 # "a spokesperson said", with no "for X": the organisation the story is about
 _SPOKES = {"spokesperson", "spokeswoman", "spokesman"}
-_ORG_NOUNS = {
-    "company",
-    "firm",
-    "group",
-    "charity",
-    "organisation",
-    "organization",
-    "ministry",
-    "government",
-    "department",
-    "agency",
-    "platform",
-    "service",
-    "coalition",
-    "campaign",
-    "regulator",
-    "commission",
-    "council",
-    "union",
-    "centre",
-    "center",
-    "network",
-    "police",
-    "force",
-    "foundation",
-    "alliance",
-    "unit",
-    "office",
-    "body",
-    "watchdog",
-}
 _TYPES_NOT_PERSON = (*(t for t in TYPES if t != "person"), "organisation")
 
 
@@ -51,7 +20,7 @@ def resolve_reference(
     word = token.lower_
     if word in _PERSON_PRONOUNS:
         want = {"person"}
-    elif word in _ORG_PRONOUNS or word in _ORG_NOUNS or word in _SPOKES:
+    elif word in _ORG_PRONOUNS or word in ORG_NOUNS or word in _SPOKES:
         want = (
             {t for t in (*_TYPES_NOT_PERSON, "person")}
             if word in ("they", "them", "their")

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from spacy.tokens import Doc, Token
 
+from nlp.actors import ORG_NOUNS
 from nlp.docindex import window_start
 from nlp.linker import Mention
 from nlp.references import resolve_reference
@@ -16,14 +17,9 @@ from nlp.statements import Context
 SUBJECT_DEPS = ("nsubj", "nsubjpass")
 _LETTER_WORDS = ("letter", "statement", "signatories", "signatory")
 _VOICES = {"spokesperson", "spokeswoman", "spokesman", "representative", "lawyer", "aide"}
-_GROUP_NOUNS = {
+# plural nouns for the group named before: "the ministers said", "the three governments said"
+_GROUP_NOUNS = ORG_NOUNS | {
     "minister",
-    "government",
-    "group",
-    "organisation",
-    "organization",
-    "company",
-    "charity",
     "signatory",
     "official",
     "leader",
@@ -31,35 +27,11 @@ _GROUP_NOUNS = {
     "researcher",
     "expert",
     "country",
-    "regulator",
-    "agency",
-    "firm",
-    "platform",
 }
 _GROUP_PRONOUNS = {"both", "they", "all", "two", "three", "four"}
 _NOT_THE_SUBJECT = {"prep", "pobj", "poss", "relcl", "acl", "agent", "dobj"}
 _ADDRESSING = {"call", "urge", "ask", "write", "send", "address", "letter", "tell", "press"}
 _CLAUSE_BREAKS = {"while", "whereas", "but", ";", "although", "though"}
-_GROUP_WORDS = {
-    "group",
-    "organisation",
-    "organization",
-    "charity",
-    "company",
-    "union",
-    "campaign",
-    "coalition",
-    "network",
-    "foundation",
-    "trust",
-    "party",
-    "ministry",
-    "department",
-    "agency",
-    "team",
-    "firm",
-    "force",
-}
 
 
 def subjects_of(ctx: Context, verb: Token) -> tuple[list[str], bool]:
@@ -228,7 +200,7 @@ def possessed_org(ctx: Context, comps: list[Token]) -> list[str]:
         for child in comp.children:
             if (
                 child.dep_ in SUBJECT_DEPS
-                and child.lower_ in _GROUP_WORDS
+                and child.lower_ in ORG_NOUNS
                 and any(c.dep_ == "poss" for c in child.children)
             ):
                 actor_id = resolve_reference(ctx.doc, child, ctx.mentions, ctx.actors)

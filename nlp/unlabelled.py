@@ -9,43 +9,15 @@ other occurrence of that name in the document is a mention too.
 
 from spacy.tokens import Doc, Span, Token
 
-from nlp.actors import Actor, ActorRegistry, discovered_id, normalise_name
+from nlp.actors import (
+    COMPANY_NOUNS,
+    ORGANISATION_NOUNS,
+    Actor,
+    ActorRegistry,
+    discovered_id,
+    normalise_name,
+)
 
-COMPANY_NOUNS = {
-    "app",
-    "company",
-    "firm",
-    "service",
-    "platform",
-    "messenger",
-    "provider",
-    "startup",
-    "start-up",
-    "maker",
-    "developer",
-    "network",
-    "operator",
-}
-ORGANISATION_NOUNS = {
-    "group",
-    "charity",
-    "organisation",
-    "organization",
-    "foundation",
-    "trust",
-    "coalition",
-    "campaign",
-    "alliance",
-    "association",
-    "union",
-    "institute",
-    "centre",
-    "center",
-    "agency",
-    "regulator",
-    "watchdog",
-    "body",
-}
 _LEADERS = {"chief", "executive", "ceo", "founder", "president", "head", "director", "spokesperson"}
 
 
