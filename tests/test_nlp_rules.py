@@ -24,31 +24,173 @@ def holders(found: set[tuple[str, str, str]]) -> set[str]:
     return {name for name, _, _ in found}
 
 
-# ------------------------------------------------------------ valence: the sentence's structure
-
-
-def test_target_as_subject_takes_the_predicates_valence(nlp: Language) -> None:
-    found = stances(
-        nlp, "Professor Ines Vallory argued that encryption keeps children safe from stalkers."
-    )
-    assert ("Ines Vallory", "e2ee", "favor") in found
-
-
-def test_a_shifter_turns_round_what_it_governs(nlp: Language) -> None:
-    found = stances(
-        nlp, "Aisha Karimova said such scanning would end private communication as we know it."
-    )
-    assert ("Aisha Karimova", "scanning", "against") in found
-
-
-def test_what_a_third_party_does_to_a_target_is_not_the_speakers_stance(nlp: Language) -> None:
-    # the speaker criticises the designs; breaking encryption is what they do, not what she wants
-    found = stances(
-        nlp,
+# (text, facts that must be found, facts that must not, the text's kind), one rule each
+CASES = [
+    pytest.param(
+        "Professor Ines Vallory argued that encryption keeps children safe from stalkers.",
+        [("Ines Vallory", "e2ee", "favor")],
+        [],
+        None,
+        id="target_as_subject_takes_the_predicates_valence",
+    ),
+    pytest.param(
+        "Aisha Karimova said such scanning would end private communication as we know it.",
+        [("Aisha Karimova", "scanning", "against")],
+        [],
+        None,
+        id="a_shifter_turns_round_what_it_governs",
+    ),
+    pytest.param(
+        # she criticises the designs: breaking encryption is what they do, not what she wants
         "Dr Wren Halloway said every design she had reviewed breaks the encryption of the "
         "messages it touches.",
-    )
-    assert ("Wren Halloway", "e2ee", "against") not in found
+        [],
+        [("Wren Halloway", "e2ee", "against")],
+        None,
+        id="what_a_third_party_does_to_a_target_is_not_the_speakers_stance",
+    ),
+    pytest.param(
+        "The Freedonian government opposes the scanning regulation.",
+        [("Freedonian government", "scanning", "against")],
+        [],
+        None,
+        id="a_reported_position_without_speech",
+    ),
+    pytest.param(
+        "Parley Messenger switched on end-to-end encryption last year. Its new design "
+        "will protect predators, the Lantern Gazette's columnist wrote.",
+        [],
+        [("Parley Messenger", "e2ee", "against")],
+        None,
+        id="a_claim_about_an_actor_is_not_its_position",
+    ),
+    pytest.param(
+        "Quillchat switched on end-to-end encryption for all chats on Monday. The move "
+        "was welcomed by the Digital Liberty League.",
+        [("Digital Liberty League", "e2ee", "favor")],
+        [],
+        None,
+        id="welcomed_by_an_actor_gives_the_agent_the_stance",
+    ),
+    pytest.param(
+        "Brightwater Labs has abandoned its plan to scan users' photos for known abuse "
+        "images. The decision was praised by the Open Wires Collective.",
+        [("Open Wires Collective", "scanning", "against")],
+        [("Open Wires Collective", "scanning", "favor")],
+        None,
+        id="welcoming_a_decision_against_a_target_is_opposing_it",
+    ),
+    pytest.param(
+        "Murmurbox extended end-to-end encryption to group calls. The change drew sharp "
+        "criticism from the Syldavian National Police.",
+        [("Syldavian National Police", "e2ee", "against")],
+        [],
+        None,
+        id="criticism_drawn_from_an_actor",
+    ),
+    pytest.param(
+        "Parley has come up with the wrong answer on encryption. Parley will protect "
+        "offenders if it presses ahead with end-to-end encryption.",
+        [],
+        [("Parley", "e2ee", "against")],
+        "opinion",
+        id="in_an_opinion_piece_the_writers_judgement_is_not_the_subjects_position",
+    ),
+    pytest.param(
+        "Ministers Dana Whitcombe and Viktor Hallam met in Vell on Friday. Both said "
+        "encrypted apps must give the police lawful access.",
+        [("Dana Whitcombe", "e2ee", "against"), ("Viktor Hallam", "e2ee", "against")],
+        [],
+        None,
+        id="both_after_a_named_pair",
+    ),
+    pytest.param(
+        "In an open letter published on Wednesday, the SafeChildren Trust and the Bright "
+        "Harbour Foundation asked Parley to postpone end-to-end encryption.",
+        [
+            ("SafeChildren Trust", "e2ee", "against"),
+            ("Bright Harbour Foundation", "e2ee", "against"),
+        ],
+        [],
+        None,
+        id="authors_of_an_open_letter_named_in_the_sentence",
+    ),
+    pytest.param(
+        # "keep ... encrypted" must not match across "detecting grooming inside"
+        "The Ruritanian Police Federation asked Parley to postpone end-to-end encryption "
+        "until it can keep detecting grooming inside encrypted chats.",
+        [("Ruritanian Police Federation", "e2ee", "against")],
+        [],
+        None,
+        id="a_cue_gap_does_not_run_past_a_verb",
+    ),
+    pytest.param(
+        "Minister Callum Hartree said the bill would require every messaging service to "
+        "detect child sexual abuse material in private chats.",
+        [("Callum Hartree", "scanning", "favor")],
+        [],
+        None,
+        id="requiring_detection_of_abuse_material_favours_scanning",
+    ),
+    pytest.param(
+        # "undermines" is an against-e2ee cue, but the governments refuse to back such a text
+        "The Freedonian and Valmontese governments said that they could not support any "
+        "text that undermines end-to-end encryption.",
+        [("Freedonian government", "e2ee", "favor")],
+        [("Freedonian government", "e2ee", "against")],
+        None,
+        id="the_sentence_structure_overrules_a_cue_it_contradicts",
+    ),
+    pytest.param(
+        "A spokesperson for Halyard Chat said the company would never weaken its "
+        "end-to-end encryption for any government.",
+        [("Halyard Chat", "e2ee", "favor")],
+        [],
+        None,
+        id="a_spokesperson_for_a_company_speaks_for_it",
+    ),
+    pytest.param(
+        "Ministers Dana Whitcombe and Viktor Hallam wrote to Parley on Friday. The "
+        "ministers said that end-to-end encryption would put children at risk.",
+        [("Dana Whitcombe", "e2ee", "against"), ("Viktor Hallam", "e2ee", "against")],
+        [],
+        None,
+        id="the_ministers_after_a_named_group",
+    ),
+    pytest.param(
+        "Professor Ines Vallory said that encryption keeps children safe, and that "
+        "encryption is dangerous.",
+        [],
+        [("Ines Vallory", "e2ee", "neutral")],
+        None,
+        id="mixed_signals_give_no_call_rather_than_neutral",
+    ),
+    pytest.param(
+        # the relative clause after the source ("the cases it supported") is not its stance
+        "End-to-end encryption is now the biggest obstacle to identifying abusers, "
+        "according to the Concord Police Cooperation Office, which supported most of the "
+        "cases.",
+        [],
+        [("Concord Police Cooperation Office", "e2ee", "favor")],
+        None,
+        id="according_to_in_mid_sentence_reads_one_side",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "found", "not_found", "kind"), CASES)
+def test_rule(
+    nlp: Language,
+    text: str,
+    found: list[tuple[str, str, str]],
+    not_found: list[tuple[str, str, str]],
+    kind: str | None,
+) -> None:
+    facts = stances(nlp, text, kind=kind)
+    for fact in found:
+        assert fact in facts
+    for fact in not_found:
+        assert fact not in facts
 
 
 def test_an_open_question_is_no_stance(nlp: Language) -> None:
@@ -58,83 +200,6 @@ def test_an_open_question_is_no_stance(nlp: Language) -> None:
         "not comment on rumours.",
     )
     assert not {f for f in found if f[0] == "Dana Whitcombe" and f[1] == "e2ee"}
-
-
-# ------------------------------------------------------------ positions the writer reports
-
-
-def test_a_reported_position_without_speech(nlp: Language) -> None:
-    found = stances(nlp, "The Freedonian government opposes the scanning regulation.")
-    assert ("Freedonian government", "scanning", "against") in found
-
-
-def test_a_claim_about_an_actor_is_not_its_position(nlp: Language) -> None:
-    found = stances(
-        nlp,
-        "Parley Messenger switched on end-to-end encryption last year. Its new design will "
-        "protect predators, the Lantern Gazette's columnist wrote.",
-    )
-    assert ("Parley Messenger", "e2ee", "against") not in found
-
-
-def test_welcomed_by_an_actor_gives_the_agent_the_stance(nlp: Language) -> None:
-    found = stances(
-        nlp,
-        "Quillchat switched on end-to-end encryption for all chats on Monday. The move was "
-        "welcomed by the Digital Liberty League.",
-    )
-    assert ("Digital Liberty League", "e2ee", "favor") in found
-
-
-def test_welcoming_a_decision_against_a_target_is_opposing_it(nlp: Language) -> None:
-    found = stances(
-        nlp,
-        "Brightwater Labs has abandoned its plan to scan users' photos for known abuse images. "
-        "The decision was praised by the Open Wires Collective.",
-    )
-    assert ("Open Wires Collective", "scanning", "against") in found
-    assert ("Open Wires Collective", "scanning", "favor") not in found
-
-
-def test_criticism_drawn_from_an_actor(nlp: Language) -> None:
-    found = stances(
-        nlp,
-        "Murmurbox extended end-to-end encryption to group calls. The change drew sharp "
-        "criticism from the Syldavian National Police.",
-    )
-    assert ("Syldavian National Police", "e2ee", "against") in found
-
-
-def test_in_an_opinion_piece_the_writers_judgement_is_not_the_subjects_position(
-    nlp: Language,
-) -> None:
-    text = (
-        "Parley has come up with the wrong answer on encryption. Parley will protect "
-        "offenders if it presses ahead with end-to-end encryption."
-    )
-    assert ("Parley", "e2ee", "against") not in stances(nlp, text, kind="opinion")
-
-
-# ------------------------------------------------------------ who the speakers are
-
-
-def test_both_after_a_named_pair(nlp: Language) -> None:
-    found = stances(
-        nlp,
-        "Ministers Dana Whitcombe and Viktor Hallam met in Vell on Friday. Both said encrypted "
-        "apps must give the police lawful access.",
-    )
-    assert {("Dana Whitcombe", "e2ee", "against"), ("Viktor Hallam", "e2ee", "against")} <= found
-
-
-def test_authors_of_an_open_letter_named_in_the_sentence(nlp: Language) -> None:
-    found = stances(
-        nlp,
-        "In an open letter published on Wednesday, the SafeChildren Trust and the Bright "
-        "Harbour Foundation asked Parley to postpone end-to-end encryption.",
-    )
-    assert ("SafeChildren Trust", "e2ee", "against") in found
-    assert ("Bright Harbour Foundation", "e2ee", "against") in found
 
 
 def test_a_name_the_ner_missed_is_an_actor_when_an_apposition_says_so(nlp: Language) -> None:
@@ -153,9 +218,6 @@ def test_a_name_the_ner_missed_is_an_actor_when_an_apposition_says_so(nlp: Langu
     assert doc._.mm_actors[names["Quillchat"].actor_id].type == "company"
 
 
-# ------------------------------------------------------------ what a cue needs
-
-
 def test_a_cue_counts_for_the_target_of_its_paragraph_only(nlp: Language) -> None:
     on_topic = (
         "Halyard Chat encrypts every conversation end to end.\n\n"
@@ -167,76 +229,6 @@ def test_a_cue_counts_for_the_target_of_its_paragraph_only(nlp: Language) -> Non
     )
     assert ("Tamsin Greaves", "e2ee", "favor") in stances(nlp, on_topic.replace("\n\n", " "))
     assert "Tamsin Greaves" not in holders(stances(nlp, off_topic))
-
-
-def test_a_cue_gap_does_not_run_past_a_verb(nlp: Language) -> None:
-    # "keep ... encrypted" must not match across "detecting grooming inside"
-    found = stances(
-        nlp,
-        "The Ruritanian Police Federation asked Parley to postpone end-to-end encryption "
-        "until it can keep detecting grooming inside encrypted chats.",
-    )
-    assert ("Ruritanian Police Federation", "e2ee", "against") in found
-
-
-# ------------------------------------------------------------ later rules
-
-
-def test_requiring_detection_of_abuse_material_favours_scanning(nlp: Language) -> None:
-    found = stances(
-        nlp,
-        "Minister Callum Hartree said the bill would require every messaging service to detect "
-        "child sexual abuse material in private chats.",
-    )
-    assert ("Callum Hartree", "scanning", "favor") in found
-
-
-def test_the_sentence_structure_overrules_a_cue_it_contradicts(nlp: Language) -> None:
-    # "undermines" is an against-e2ee cue, but the governments refuse to back such a text
-    found = stances(
-        nlp,
-        "The Freedonian and Valmontese governments said that they could not support any text "
-        "that undermines end-to-end encryption.",
-    )
-    assert ("Freedonian government", "e2ee", "favor") in found
-    assert ("Freedonian government", "e2ee", "against") not in found
-
-
-def test_a_spokesperson_for_a_company_speaks_for_it(nlp: Language) -> None:
-    found = stances(
-        nlp,
-        "A spokesperson for Halyard Chat said the company would never weaken its end-to-end "
-        "encryption for any government.",
-    )
-    assert ("Halyard Chat", "e2ee", "favor") in found
-
-
-def test_the_ministers_after_a_named_group(nlp: Language) -> None:
-    found = stances(
-        nlp,
-        "Ministers Dana Whitcombe and Viktor Hallam wrote to Parley on Friday. The ministers "
-        "said that end-to-end encryption would put children at risk.",
-    )
-    assert {("Dana Whitcombe", "e2ee", "against"), ("Viktor Hallam", "e2ee", "against")} <= found
-
-
-def test_mixed_signals_give_no_call_rather_than_neutral(nlp: Language) -> None:
-    found = stances(
-        nlp,
-        "Professor Ines Vallory said that encryption keeps children safe, and that encryption "
-        "is dangerous.",
-    )
-    assert ("Ines Vallory", "e2ee", "neutral") not in found
-
-
-def test_according_to_in_mid_sentence_reads_one_side(nlp: Language) -> None:
-    # the relative clause after the source ("the cases it supported") is not its stance
-    found = stances(
-        nlp,
-        "End-to-end encryption is now the biggest obstacle to identifying abusers, according "
-        "to the Concord Police Cooperation Office, which supported most of the cases.",
-    )
-    assert ("Concord Police Cooperation Office", "e2ee", "favor") not in found
 
 
 def test_a_spokesperson_speaks_for_the_organisation_just_quoted(nlp: Language) -> None:
