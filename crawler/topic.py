@@ -129,17 +129,7 @@ class TopicModel:
     def from_dict(cls, data: Mapping[str, Any], *, source: str = "<topic>") -> TopicModel:
         """Build a model from parsed TOML; errors name ``source`` and the offending key."""
         spec = parse_topic(data, source=source)
-        model = cls(
-            name=spec.name,
-            description=spec.description,
-            threshold=spec.threshold,
-            scale=spec.scale,
-            title_weight=spec.title_weight,
-            unmet_factor=spec.unmet_factor,
-            group_weights=spec.group_weights,
-            clauses=spec.clauses,
-            terms=spec.terms,
-        )
+        model = cls(**vars(spec))  # TopicSpec's fields are the constructor's arguments
         log.debug(
             "topic %r: %d groups, %d terms from %s",
             spec.name,
