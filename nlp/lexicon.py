@@ -27,7 +27,6 @@ class Cue:
     parts: tuple[tuple[frozenset[str], ...], ...]  # each word: its form and its lemma
     weight: float = 1.0
     negatable: bool = True  # "!cue": a warning that keeps its side however it is phrased
-    shared: bool = False  # the same words are a cue of another target too
 
     @property
     def size(self) -> int:
@@ -151,7 +150,6 @@ class Lexicon:
                 if target not in targets:
                     raise ValueError(f"{where}: implications[{i}]: unknown target {target!r}")
             lexicon.implications.append(implication)
-        lexicon._mark_shared()
         lexicon._build_index()
         return lexicon
 
@@ -163,17 +161,6 @@ class Lexicon:
             return True
         first = cue.parts[0][0]
         return not first.isdisjoint(self.stance_words)
-
-    def _mark_shared(self) -> None:
-        owners: dict[str, set[str]] = {}
-        for target in self.targets.values():
-            for cue in [*target.favor, *target.against]:
-                owners.setdefault(cue.text, set()).add(target.id)
-        for target in self.targets.values():
-            for side in (target.favor, target.against):
-                for i, cue in enumerate(side):
-                    if len(owners[cue.text]) > 1:
-                        side[i] = Cue(cue.text, cue.parts, cue.weight, cue.negatable, True)
 
     def _build_index(self) -> None:
         def add(cue: Cue, side: str) -> None:

@@ -1,10 +1,10 @@
 """Stance: per actor and target, from what the actor said, did or wrote.
 
-Each statement is scored with the target's cues (negation reverses a cue). A statement is about a
-target when it, or the sentence that carries it, names one of the target's terms; a statement
-that names no target, in a document that is plainly about one, is read as about that one (at a
-lower weight). The scores of an actor's statements add up per target; the strongest statement
-in the winning direction is the evidence. Open letters' statements go to their signatories
+Each statement is scored with the target's cues (negation reverses a cue). A cue counts for a
+target named in the statement or its sentence, or, at a lower weight, in its paragraph or a
+story plainly about it. The sentence's structure (valence.py) decides where no cue does and
+overrules a cue it contradicts. The scores of an actor's statements add up per target; the
+strongest statement in the winning direction is the evidence. Open letters' statements go to their signatories
 (basis action); a person's stance also counts for the organisation they speak for.
 """
 
@@ -144,8 +144,6 @@ class StanceScorer:
             weight *= self.lexicon.reported_weight
             if doc.user_data.get("kind") == "opinion":
                 weight *= OPINION_REPORTED_WEIGHT
-        # a cue of one target only speaks of that target even when the statement does not
-        # name it ("nobody but the sender can read a message"); shared cues need the name
         cues = longest_first(
             [
                 m
@@ -188,7 +186,8 @@ class StanceScorer:
         weight: float,
         own: set[int],
     ) -> None:
-        """Targets no cue decided: what the sentence's structure says of them (valence.py)."""
+        """What the sentence's structure says of the targets (valence.py): it decides those no
+        cue decided, and overrules a cue that the target's place in a clause contradicts."""
         assert self.evaluator is not None and self.antecedents is not None
         inside = range(content.start, content.end)
         judged: dict[str, float] = {}

@@ -49,10 +49,6 @@ class Context:
         by_token = {i: m for m in mentions for i in range(m.start, m.end)}
         return cls(doc, mentions, actors, by_token)
 
-    def actor_at(self, token: Token) -> str | None:
-        mention = self.by_token.get(token.i)
-        return mention.actor_id if mention is not None else None
-
 
 def make_statement(
     doc: Doc, sent: Span, speakers: list[str], content: list[Token], kind: str, letter: bool = False

@@ -141,9 +141,6 @@ class Evaluator:
         value = self._value(subject.head, content, exclude=subject.i)
         return _sign(value.score) if value.evaluative else 0.0
 
-    def anaphor(self, token: Token) -> bool:
-        return token.dep_ in _SUBJECT_DEPS and _lemma(token) in self.valence.anaphors
-
     def _path(self, anchor: Token, content: Collection[int], own: Collection[int]) -> float:
         sign = 1.0
         evaluative = False
