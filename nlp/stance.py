@@ -4,8 +4,9 @@ Each statement is scored with the target's cues (negation reverses a cue). A cue
 target named in the statement or its sentence, or, at a lower weight, in its paragraph or a
 story plainly about it. The sentence's structure (valence.py) decides where no cue does and
 overrules a cue it contradicts. The scores of an actor's statements add up per target; the
-strongest statement in the winning direction is the evidence. Open letters' statements go to their signatories
-(basis action); a person's stance also counts for the organisation they speak for.
+strongest statement in the winning direction is the evidence. Open letters' statements go to
+their signatories (basis action); a person's stance also counts for the organisation they
+speak for.
 """
 
 import re
@@ -166,7 +167,7 @@ class StanceScorer:
             totals[target] = totals.get(target, 0.0) + sign * cue.cue.weight * weight * factor
         if self.evaluator is not None:
             own = _own_tokens(doc, content, statement.speakers)
-            self._evaluate(doc, content, terms, totals, weight, own)
+            self._evaluate(doc, content, terms, cues, totals, weight, own)
         previous = sentence_of(doc[content.start - 1]) if content.start > 0 else None
         reason = [*content, *(previous or [])]
         self._imply(reason, totals)
@@ -182,6 +183,7 @@ class StanceScorer:
         doc: Doc,
         content: Span,
         terms: list[Match],
+        cues: list[Match],
         totals: dict[str, float],
         weight: float,
         own: set[int],
@@ -190,6 +192,15 @@ class StanceScorer:
         cue decided, and overrules a cue that the target's place in a clause contradicts."""
         assert self.evaluator is not None and self.antecedents is not None
         inside = range(content.start, content.end)
+        cued = {
+            t: {
+                content[m.start].i + k
+                for m in cues
+                if m.side.endswith(f":{t}")
+                for k in range(m.end - m.start)
+            }
+            for t in {term.side[5:] for term in terms}
+        }
         judged: dict[str, float] = {}
         overrules: set[str] = set()  # targets judged from their place in the clause, not as subject
         harms = {id(t) for t in terms if self.evaluator.harmful(content[t.start : t.end])}
@@ -205,9 +216,12 @@ class StanceScorer:
                         head, inside, own
                     )
                 continue
-            score, as_subject = self.evaluator.judge(head, inside, own)
-            judged[target] = judged.get(target, 0.0) + score
-            if score and not as_subject:
+            judgement = self.evaluator.judge(head, inside, own)
+            judged[target] = judged.get(target, 0.0) + judgement.score
+            # the structure overrules a cue only with a word the cue did not see: the "not" of
+            # "could not support any text that undermines encryption", not the "erode" of
+            # "erode ... ability to detect"
+            if judgement.score and not judgement.as_subject and judgement.flips - cued[target]:
                 overrules.add(target)
         named = {term.side[5:] for term in terms}
         for token in content:

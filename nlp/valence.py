@@ -88,6 +88,14 @@ class Valence:
         )
 
 
+@dataclass(frozen=True)
+class Judgement:
+    score: float  # its sign is the stance; 0: the sentence does not judge the target
+    # read from a predicate on the target as subject: looser than its place in a clause
+    as_subject: bool = False
+    flips: frozenset[int] = frozenset()  # tokens that turned the target round (negation, ...)
+
+
 @dataclass
 class _Value:
     score: float = 0.0
@@ -108,19 +116,16 @@ class Evaluator:
         `own` are the tokens that stand for the speaker ("we", or "it" for a company): what
         the speaker does to the target is their stance; what a third party does to it is not.
         """
-        return self.judge(term, content, own)[0]
+        return self.judge(term, content, own).score
 
-    def judge(
-        self, term: Token, content: Collection[int], own: Collection[int] = ()
-    ) -> tuple[float, bool]:
-        """`of_term`, and whether the judgement is a predicate's on the target as subject (a
-        looser reading than the target's place in a clause)."""
+    def judge(self, term: Token, content: Collection[int], own: Collection[int] = ()) -> Judgement:
+        """`of_term` with how it was reached (see Judgement)."""
         anchor = self.anchor(term, content)
         if _lemma(anchor) in _AGENT_NOUNS:
-            return 0.0, False  # "encryption advocates said": a holder, not the thing judged
+            return Judgement(0.0)  # "encryption advocates said": a holder, not the thing judged
         if anchor.dep_ in _SUBJECT_DEPS and anchor.head.i in content:
-            return self.of_subject(anchor, content), True
-        return self._path(anchor, content, own), False
+            return Judgement(self.of_subject(anchor, content), as_subject=True)
+        return self._path(anchor, content, own)
 
     def anchor(self, term: Token, content: Collection[int]) -> Token:
         """The noun phrase a term heads or modifies ("its encryption rollout")."""
@@ -141,44 +146,58 @@ class Evaluator:
         value = self._value(subject.head, content, exclude=subject.i)
         return _sign(value.score) if value.evaluative else 0.0
 
-    def _path(self, anchor: Token, content: Collection[int], own: Collection[int]) -> float:
+    def _path(self, anchor: Token, content: Collection[int], own: Collection[int]) -> Judgement:
         sign = 1.0
         evaluative = False
+        flips: list[int] = []  # the words that turned the target round
         node = anchor
         while node.head.i != node.i and node.head.i in content:
             child, node = node, node.head
             if _open_question(child):
-                return 0.0  # "asked whether she would ban encryption": an open question
+                return Judgement(0.0)  # "asked whether she would ban encryption"
             if child.dep_ == "conj":
                 continue  # "reject scanning and keep encryption": the first verb is not ours
             if child.dep_ == "advcl":
                 break  # "delay encryption until it can keep detecting": a condition, not a goal
             if child.dep_ == "acl" and child.tag_ == "VBN":
                 break  # "chats protected by encryption": a description of the chats
+            if child.dep_ in _SUBJECT_DEPS:
+                # "implementing encryption could have devastating effects", "a plan to weaken
+                # encryption is dangerous": the predicate judges the subject the target is in
+                value = self._value(node, content, exclude=child.i)
+                if value.evaluative and value.score:
+                    evaluative = True
+                    if value.score < 0:
+                        sign = -sign
+                        flips.append(node.i)
+                break
             if _third_party(node, content, own):
                 break  # "a design that breaks encryption": said of the design, not the target
             lemma = _lemma(node)
             prior = self.valence.prior.get(lemma, 0.0)
             if lemma in self.valence.shifters:
                 sign = -sign
+                flips.append(node.i)
                 evaluative = evaluative or prior != 0 or node.pos_ in _EVALUATIVE_POS
             elif lemma in self.valence.carriers or prior > 0:
                 evaluative = evaluative or prior > 0
             elif lemma in self.valence.attitudes:
                 sign = -sign  # "concerned about scanning", "sceptical of encryption"
+                flips.append(node.i)
                 evaluative = True
             for other in node.children:
                 # "keep encryption intact", "make scanning compulsory": the state it is left in
                 if other is not child and other.dep_ in ("oprd", "acomp") and other.i in content:
                     value = self._value(other, content)
                     if value.evaluative and value.score:
-                        sign *= _sign(value.score)
                         evaluative = True
+                        if value.score < 0:
+                            sign = -sign
+                            flips.append(other.i)
             if _negated(node, skip=child):
                 sign = -sign
-            if node.dep_ in _SUBJECT_DEPS:
-                break  # the target is inside a subject: the predicate judges the whole NP
-        return sign if evaluative else 0.0
+                flips.append(node.i)
+        return Judgement(sign if evaluative else 0.0, False, frozenset(flips))
 
     def _value(self, token: Token, content: Collection[int], exclude: int = -1) -> _Value:
         kids = _Value()

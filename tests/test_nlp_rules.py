@@ -27,6 +27,22 @@ def holders(found: set[tuple[str, str, str]]) -> set[str]:
 # (text, facts that must be found, facts that must not, the text's kind), one rule each
 CASES = [
     pytest.param(
+        "Minister Dana Whitcombe said a plan to weaken encryption would be dangerous.",
+        [("Dana Whitcombe", "e2ee", "favor")],
+        [],
+        None,
+        id="the_predicate_judges_the_subject_the_target_is_in",
+    ),
+    pytest.param(
+        # "erode" is part of the cue: the structure has nothing to add, so the cue stands
+        "Minister Dana Whitcombe said the change put children at risk by eroding the "
+        "platform's ability to detect abuse.",
+        [("Dana Whitcombe", "scanning", "favor")],
+        [("Dana Whitcombe", "scanning", "against")],
+        None,
+        id="a_cue_is_not_overruled_by_its_own_words",
+    ),
+    pytest.param(
         "Professor Ines Vallory argued that encryption keeps children safe from stalkers.",
         [("Ines Vallory", "e2ee", "favor")],
         [],

@@ -41,8 +41,11 @@ def test_kake_report(tagged: Path) -> None:
     found = stances(tagged, KAKE)
     for signatory in ("priti_patel", "william_barr", "kevin_mcaleenan", "peter_dutton"):
         assert found[(signatory, "e2ee")] == ("against", "action"), signatory
+        # they ask for lawful access, which the scanning target includes
+        assert found.get((signatory, "scanning"), ("favor",))[0] != "against", signatory
     assert found[("us_doj", "e2ee")][0] == "against"
     assert found[("ncmec", "e2ee")][0] == "against"
+    assert found[("ncmec", "scanning")][0] == "favor"  # "for detection" (SEEDS.md)
     assert found[("john_clark", "e2ee")][0] == "against"
     assert found[("mark_zuckerberg", "e2ee")] == ("favor", "quote")
     assert found[("meta", "e2ee")][0] == "favor"
