@@ -31,7 +31,7 @@ def load_texts(eval_dir: Path, limit: int) -> list[str]:
     texts: list[str] = []
     index = eval_dir / "trafilatura-eval" / "index.jsonl"
     if index.exists():
-        from crawler.extract import extract_article
+        from mediamon.crawler.extract import extract_article
 
         for line in index.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
@@ -43,7 +43,7 @@ def load_texts(eval_dir: Path, limit: int) -> list[str]:
                 texts.append(extracted.text)
             if len(texts) >= limit:
                 break
-    from crawler.demosite import load_articles
+    from mediamon.crawler.demosite import load_articles
 
     articles = [a.body for a in load_articles()]
     while len(texts) < limit:
@@ -54,7 +54,7 @@ def load_texts(eval_dir: Path, limit: int) -> list[str]:
 def _bare(texts: list[str]) -> tuple[float, int]:
     import spacy
 
-    from nlp.pipeline import DEFAULT_MODEL
+    from mediamon.nlp.pipeline import DEFAULT_MODEL
 
     nlp = spacy.load(DEFAULT_MODEL)
     list(nlp.pipe(texts[:5]))  # warm-up
@@ -75,10 +75,10 @@ def bare_rate(texts: list[str], processes: int) -> tuple[float, float]:
 
 
 def ours_rate(texts: list[str], workers: int) -> tuple[float, int]:
-    from corpus.connection import connect
-    from corpus.seeding import init_corpus
-    from corpus.store import DocumentRecord, write_documents
-    from nlp.tagging import tag_corpus
+    from mediamon.corpus.connection import connect
+    from mediamon.corpus.seeding import init_corpus
+    from mediamon.corpus.store import DocumentRecord, write_documents
+    from mediamon.nlp.tagging import tag_corpus
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.duckdb"

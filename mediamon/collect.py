@@ -7,10 +7,10 @@ from typing import Any
 
 import click
 
-from corpus import connect
-from corpus.reading import run
-from corpus.stats import corpus_stats
 from mediamon.cli import _print_stats, _progress, db_path, init
+from mediamon.corpus import connect
+from mediamon.corpus.reading import run
+from mediamon.corpus.stats import corpus_stats
 from mediamon.output import write_rows
 
 
@@ -46,8 +46,8 @@ def crawl(
     Example:
       mediamon crawl --sources config/sources.toml --source eff --max-pages 50
     """
-    from crawler.run import run_crawl
-    from crawler.spiders.base import default_sources_file
+    from mediamon.crawler.run import run_crawl
+    from mediamon.crawler.spiders.base import default_sources_file
 
     report = run_crawl(
         db_path(ctx),
@@ -130,7 +130,7 @@ def tag(
       mediamon tag
       mediamon tag --all --workers 2
     """
-    from nlp.tagging import tag_corpus
+    from mediamon.nlp.tagging import tag_corpus
 
     with _progress("documents") as progress:
         task = progress.add_task("tag", total=None)
@@ -163,9 +163,9 @@ def demo(ctx: click.Context) -> None:
     Example:
       mediamon --db demo.duckdb demo
     """
-    from crawler.demo import write_demo_sources
-    from crawler.demosite import DemoSite
-    from crawler.run import run_crawl
+    from mediamon.crawler.demo import write_demo_sources
+    from mediamon.crawler.demosite import DemoSite
+    from mediamon.crawler.run import run_crawl
 
     path = db_path(ctx)
     ctx.invoke(init)

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from corpus import connect
-from corpus.errors import InputError
+from mediamon.corpus import connect
+from mediamon.corpus.errors import InputError
 from mediamon.output import write_rows
 
 logger = logging.getLogger("mediamon.schedule")
@@ -110,8 +110,8 @@ def schedule(
       mediamon schedule --cron "0 */6 * * *" --log-file crawl.log --json
       mediamon schedule --once --sources config/sources.toml
     """
-    from crawler.schedule import Cycle, Scheduler
-    from crawler.timing import Cron, parse_duration
+    from mediamon.crawler.schedule import Cycle, Scheduler
+    from mediamon.crawler.timing import Cron, parse_duration
 
     if (every is None) == (cron_expr is None) and not once:
         raise click.UsageError("give one of --every DURATION or --cron EXPR (or --once)")
@@ -171,7 +171,7 @@ def sources(ctx: click.Context, fmt: str) -> None:
       mediamon sources
       mediamon sources --format json
     """
-    from corpus.health import source_health
+    from mediamon.corpus.health import source_health
 
     with connect(Path(ctx.obj["db"]), read_only=True) as con:
         report = source_health(con)

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-import config
-from crawler.topic import TopicModel
+from mediamon import config
+from mediamon.crawler.topic import TopicModel
 
 SEEDS = pathlib.Path(__file__).resolve().parents[1] / "corpus" / "seeds"
 SHARED_SEEDS = pathlib.Path("/work/shared/seeds")

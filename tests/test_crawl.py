@@ -15,8 +15,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from crawler.demosite import TRAPS, DemoSite
-from crawler.middlewares import _is_private
+from mediamon.crawler.demosite import TRAPS, DemoSite
+from mediamon.crawler.middlewares import _is_private
 from tests.conftest import REPO, mediamon_cmd, run_mediamon
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,12 @@ import json
 
 import pytest
 
-from crawler.dates import DateFinding, date_from_url, find_publication_date, parse_date_string
+from mediamon.crawler.dates import (
+    DateFinding,
+    date_from_url,
+    find_publication_date,
+    parse_date_string,
+)
 
 TODAY = dt.date(2024, 6, 1)
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import duckdb
 
-from corpus.seeding import init_corpus
+from mediamon.corpus.seeding import init_corpus
 from tests.conftest import run_mediamon, write_jsonl
 
 HOLD = (
@@ -89,7 +89,7 @@ def test_newer_schema_is_refused(db: Path) -> None:
 
 
 def test_old_corpus_is_upgraded_on_open(db: Path) -> None:
-    from corpus.migrate import latest_version, migrations
+    from mediamon.corpus.migrate import latest_version, migrations
 
     # a corpus as the first release made it: migration 001 only
     with duckdb.connect(str(db)) as con:

@@ -9,8 +9,14 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from corpus import connect
-from corpus.export import ExportError, Filters, chromium_binary, export_chart, export_timeline
+from mediamon.corpus import connect
+from mediamon.corpus.export import (
+    ExportError,
+    Filters,
+    chromium_binary,
+    export_chart,
+    export_timeline,
+)
 from tests.conftest import BIN, run_mediamon
 from tests.test_named_queries import build_fixture
 

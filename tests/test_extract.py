@@ -11,9 +11,9 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from crawler.dates import DateFinding
-from crawler.encoding import detect_charset
-from crawler.extract import _drop_boilerplate, _recover_lead, decode_html, extract_article
+from mediamon.crawler.dates import DateFinding
+from mediamon.crawler.encoding import detect_charset
+from mediamon.crawler.extract import _drop_boilerplate, _recover_lead, decode_html, extract_article
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2024, 6, 1)

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-import queries
-from corpus import connect
-from corpus.reading import bind_named, run
-from corpus.seeding import init_corpus
+from mediamon import queries
+from mediamon.corpus import connect
+from mediamon.corpus.reading import bind_named, run
+from mediamon.corpus.seeding import init_corpus
 
 HOSTILE_TITLE = 'Scanning <script>alert("x")</script> & <img src="http://example.com/x.png">'
 HOSTILE_EVIDENCE = 'EFF: <iframe src="https://example.com/frame"></iframe> scanning is surveillance'

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from nlp.baselines import (
+from mediamon.nlp.baselines import (
     load_target_terms,
     ner_baseline,
     sentiment_baseline,
 )
-from nlp.evalset import (
+from mediamon.nlp.evalset import (
     PHENOMENA,
     PRECISION_PHENOMENA,
     TARGETS,
@@ -22,7 +22,7 @@ from nlp.evalset import (
     load_items,
     parse_item,
 )
-from nlp.evaluate import (
+from mediamon.nlp.evaluate import (
     ActorIndex,
     Prediction,
     gold_prediction,

@@ -6,7 +6,7 @@ Every sentence is written for this file; every person and organisation in it is 
 import pytest
 from spacy.language import Language
 
-from nlp.pipeline import build, make_doc
+from mediamon.nlp.pipeline import build, make_doc
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import queries
-from corpus import connect
-from corpus.reading import bind_named, run
-from corpus.seeding import init_corpus
+from mediamon import queries
+from mediamon.corpus import connect
+from mediamon.corpus.reading import bind_named, run
+from mediamon.corpus.seeding import init_corpus
 from tests.conftest import run_mediamon
 
 

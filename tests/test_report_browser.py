@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import websocket
 
-from corpus.export import chromium_binary, headless_flags
+from mediamon.corpus.export import chromium_binary, headless_flags
 from tests.conftest import run_mediamon
 from tests.test_named_queries import HOSTILE_TITLE, build_fixture
 

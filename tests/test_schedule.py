@@ -12,9 +12,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from corpus.errors import InputError
-from crawler.demosite import DemoSite
-from crawler.timing import Cron, parse_duration
+from mediamon.corpus.errors import InputError
+from mediamon.crawler.demosite import DemoSite
+from mediamon.crawler.timing import Cron, parse_duration
 from tests.conftest import mediamon_cmd, run_mediamon
 from tests.test_crawl import sources_toml
 

@@ -5,11 +5,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from corpus import connect
-from corpus.errors import SearchError
-from corpus.search import search, snippet
-from corpus.searchindex import index_status, load_fts, refresh_index
-from corpus.store import DocumentRecord, write_documents
+from mediamon.corpus import connect
+from mediamon.corpus.errors import SearchError
+from mediamon.corpus.search import search, snippet
+from mediamon.corpus.searchindex import index_status, load_fts, refresh_index
+from mediamon.corpus.store import DocumentRecord, write_documents
 from tests.conftest import run_mediamon
 from tests.test_named_queries import build_fixture, doc_id
 

@@ -3,10 +3,16 @@ from pathlib import Path
 
 import pytest
 
-from corpus import connect
-from corpus.batch import BatchWriter
-from corpus.store import DocumentRecord, PageRecord, read_html, write_documents, write_pages
-from corpus.urls import canonicalize_url, doc_id_for
+from mediamon.corpus import connect
+from mediamon.corpus.batch import BatchWriter
+from mediamon.corpus.store import (
+    DocumentRecord,
+    PageRecord,
+    read_html,
+    write_documents,
+    write_pages,
+)
+from mediamon.corpus.urls import canonicalize_url, doc_id_for
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,0 @@
-"""Spiders by crawl strategy; all share SourceSpider's article-parsing path."""
-
-from crawler.spiders.base import FeedsSpider, SitemapsSpider, SiteSpider, SourceSpider, UrlsSpider
-
-__all__ = ["FeedsSpider", "SiteSpider", "SitemapsSpider", "SourceSpider", "UrlsSpider"]

@@ -1,0 +1,108 @@
+"""Numbered SQL migrations, applied in order and recorded in `schema_migrations`.
+
+Each file `migrations/NNN_name.sql` runs once, in its own transaction. Opening an older corpus
+read-write upgrades it; a corpus from a newer mediamon is refused rather than guessed at.
+"""
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from mediamon.corpus.errors import NotACorpusError, SchemaError
+
+logger = logging.getLogger(__name__)
+
+_NAME_RE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+@cache
+def migrations() -> tuple[Migration, ...]:
+    found = []
+    for entry in resources.files("mediamon.corpus").joinpath("migrations").iterdir():
+        match = _NAME_RE.match(entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), match.group(2), entry.read_text()))
+    found.sort(key=lambda m: m.version)
+    versions = [m.version for m in found]
+    if versions != list(range(1, len(found) + 1)):
+        raise SchemaError(f"migrations are not numbered 001..N without gaps: {versions}")
+    return tuple(found)
+
+
+def latest_version() -> int:
+    return migrations()[-1].version
+
+
+def current_version(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """The corpus's schema version; 0 for an empty database file."""
+    tables = {
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_catalog = current_database()"
+        ).fetchall()
+    }
+    if "schema_migrations" not in tables:
+        if tables:
+            raise NotACorpusError(
+                f"{path} is a DuckDB database but not a mediamon corpus (no schema_migrations "
+                "table); pass another --db path, mediamon will not modify it"
+            )
+        return 0
+    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    return int(row[0]) if row else 0
+
+
+def needs_upgrade(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
+    version = current_version(con, path)
+    _refuse_newer(version, path)
+    return version < latest_version()
+
+
+def _refuse_newer(version: int, path: Path) -> None:
+    if version > latest_version():
+        raise SchemaError(
+            f"{path} has schema version {version}, newer than this mediamon knows "
+            f"({latest_version()}); upgrade mediamon to read it"
+        )
+
+
+def apply(con: duckdb.DuckDBPyConnection, path: Path) -> list[int]:
+    """Apply pending migrations; return the versions applied."""
+    version = current_version(con, path)
+    _refuse_newer(version, path)
+    applied = []
+    for migration in migrations():
+        if migration.version <= version:
+            continue
+        logger.info("applying migration %03d_%s", migration.version, migration.name)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(migration.sql)
+            con.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) "
+                "VALUES (?, ?, current_timestamp)",
+                [migration.version, migration.name],
+            )
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            con.execute("ROLLBACK")
+            raise SchemaError(
+                f"migration {migration.version:03d}_{migration.name} failed on {path}: "
+                f"{str(exc).splitlines()[0]}; the corpus was left at version {version}"
+            ) from None
+        applied.append(migration.version)
+        version = migration.version
+    return applied

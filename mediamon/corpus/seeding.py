@@ -1,0 +1,62 @@
+"""Loading the two seed documents that every corpus starts with."""
+
+import datetime as dt
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from mediamon.corpus.connection import connect
+from mediamon.corpus.store import DocumentRecord, WriteResult, write_documents
+
+
+def seed_records() -> list[tuple[DocumentRecord, dict[str, Any]]]:
+    folder = resources.files("mediamon.corpus").joinpath("seeds")
+    meta = tomllib.loads(folder.joinpath("seeds.toml").read_text(encoding="utf-8"))
+    out = []
+    for seed in meta["seeds"]:
+        raw = folder.joinpath(seed["file"]).read_text(encoding="utf-8")
+        headline, _, body = raw.partition("\n")
+        published = seed.get("published")
+        record = DocumentRecord(
+            text=body,
+            url=seed.get("url"),
+            source_id=seed["source_id"],
+            title=headline,
+            author=seed.get("author"),
+            sitename=seed.get("sitename"),
+            language=seed.get("language"),
+            published_at=published if isinstance(published, dt.date) else None,
+            date_source=seed.get("date_source"),
+            date_precision=seed.get("date_precision"),
+        )
+        out.append((record, seed))
+    return out
+
+
+def load_seeds(con: duckdb.DuckDBPyConnection) -> WriteResult:
+    """Store the seeds; a second call finds them unchanged and writes nothing."""
+    records = seed_records()
+    for _, seed in records:
+        con.execute(
+            "INSERT INTO sources (source_id, name, kind, homepage) VALUES (?, ?, 'seed', ?) "
+            "ON CONFLICT (source_id) DO NOTHING",
+            [seed["source_id"], seed["source_name"], seed.get("homepage")],
+        )
+    return write_documents(con, [r for r, _ in records])
+
+
+def init_corpus(path: Path) -> tuple[bool, WriteResult]:
+    """Create (or upgrade) the corpus and load the seeds; safe to run again."""
+    existed = path.exists()
+    with connect(path, create=True) as con:
+        result = load_seeds(con)
+    return not existed, result
+
+
+def ensure_corpus(path: Path) -> None:
+    """Writers call this first: a missing corpus is created and seeded, as by `init`."""
+    if not path.exists():
+        init_corpus(path)

@@ -1,0 +1,339 @@
+"""Item pipelines, one job each: extract, judge relevance, store.
+
+A page that is not kept is dropped with a `Dropped` reason; the store pipeline still records it
+in the page archive (without its body) so the run's figures and the next crawl's seen-check know
+about it.
+"""
+
+import asyncio
+import datetime as dt
+import logging
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.http import Request, Response
+
+from mediamon.corpus.batch import BatchWriter
+from mediamon.corpus.store import DocumentRecord, PageRecord
+from mediamon.corpus.urls import canonicalize_url
+from mediamon.crawler.items import PageItem
+
+logger = logging.getLogger(__name__)
+
+HTML_TYPES = ("text/html", "application/xhtml+xml", "text/xml", "application/xml", "text/plain")
+MIN_WORDS = 40
+LISTING_HEADLINE_LINKS = 4
+_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1f]")
+# a headline that is a link: <h3><a ...> or <a ...><h3>
+_HEADLINE_LINK = re.compile(rb"<h[2-4][^>]*>\s*<a\s|<a\s[^>]*>\s*<h[2-4][\s>]", re.I)
+_ARTICLE_MARK = re.compile(
+    rb"""og:type["']?\s+content=["']?article|"@type"\s*:\s*\[?\s*"(?:News|Blog|Opinion|"""
+    rb"""Report|Analysis|Scholarly|Tech)?(?:Article|Posting|NewsArticle)""",
+    re.I,
+)
+
+
+class Dropped(DropItem):
+    """A page not kept as a document, with the reason recorded in the run's stats."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
+def looks_binary(body: bytes) -> bool:
+    head = body[:4096]
+    if not head:
+        return False
+    if head.startswith((b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04")):
+        return True
+    return b"\x00" in head or len(_CONTROL.findall(head)) > len(head) * 0.1
+
+
+def looks_like_listing(body: bytes, url: str) -> bool:
+    """A section, tag or home page: teasers of other articles, not an article itself.
+
+    Pages that declare themselves articles (og:type, JSON-LD) are articles; otherwise a page
+    whose headlines are links to elsewhere, or the site's root, is a listing. A regex scan: a
+    second HTML parse would cost a tenth of the extraction itself.
+    """
+    if _ARTICLE_MARK.search(body):
+        return False
+    if urlsplit(url).path in ("", "/"):
+        return True
+    return len(_HEADLINE_LINK.findall(body)) >= LISTING_HEADLINE_LINKS
+
+
+def _same_site(a: str, b: str) -> bool:
+    """rel=canonical is trusted only within the page's own site."""
+    host_a, host_b = urlsplit(a).hostname or "", urlsplit(b).hostname or ""
+    strip = lambda h: h[4:] if h.startswith("www.") else h  # noqa: E731
+    return (
+        strip(host_a) == strip(host_b)
+        or host_a.endswith("." + strip(host_b))
+        or (host_b.endswith("." + strip(host_a)))
+    )
+
+
+class ExtractPipeline:
+    """Response body -> article text and metadata (trafilatura), with the date's provenance.
+
+    The extraction runs in worker processes (MEDIAMON_EXTRACT_WORKERS, 0 for in-process).
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        from mediamon.crawler.workers import default_workers
+
+        self.crawler = crawler
+        configured = crawler.settings.get("MEDIAMON_EXTRACT_WORKERS")
+        self.workers = default_workers() if configured in (None, "", "auto") else int(configured)
+        self.pool: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "ExtractPipeline":
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        from mediamon.crawler.workers import acquire
+
+        self.pool = acquire(self.workers)
+
+    def close_spider(self) -> None:
+        from mediamon.crawler.workers import release
+
+        if self.pool is not None:
+            self.pool = None
+            release()
+
+    async def process_item(self, item: PageItem) -> PageItem:
+        from mediamon.crawler.workers import extract_job
+
+        if item.status == 304:
+            item.outcome = "not_modified"
+            return item
+        mime = (item.content_type or "").split(";")[0].strip().lower()
+        if mime and mime not in HTML_TYPES:
+            raise Dropped("not_html", mime)
+        if looks_binary(item.body):
+            raise Dropped("not_html", "binary content")
+        if looks_like_listing(item.body, item.url):
+            raise Dropped("not_article", "a listing of other pages")
+        args = (item.body, item.url, item.date_hint, item.content_type)
+        if self.pool is None:
+            extracted, signature, html_gz = extract_job(*args)
+        else:
+            loop = asyncio.get_running_loop()
+            extracted, signature, html_gz = await loop.run_in_executor(
+                self.pool, extract_job, *args
+            )
+        if extracted is None or len(extracted.text.split()) < MIN_WORDS:
+            raise Dropped("no_text")
+        canonical = item.requested_url
+        if extracted.canonical_url and _same_site(extracted.canonical_url, item.url):
+            canonical = canonicalize_url(extracted.canonical_url)
+        published = extracted.published
+        item.doc = DocumentRecord(
+            text=extracted.text,
+            url=item.url,
+            canonical_url=canonical,
+            source_id=item.source_id,
+            title=extracted.title,
+            author=extracted.author,
+            sitename=extracted.sitename,
+            language=extracted.language,
+            published_at=published.value if published else None,
+            date_source=published.source if published else None,
+            date_precision=published.precision if published else None,
+            fetched_at=item.fetched_at,
+        )
+        item.doc.set_minhash(signature)
+        item.html_gz = html_gz
+        return item
+
+
+class TopicPipeline:
+    """Relevance to the debate (config/topic.toml); off-topic pages are counted, not stored."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        from mediamon.crawler.topic import TopicModel
+
+        self.crawler = crawler
+        topic_file = crawler.settings.get("MEDIAMON_TOPIC") or None
+        self.model = TopicModel.from_toml(Path(topic_file) if topic_file else None)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "TopicPipeline":
+        return cls(crawler)
+
+    def process_item(self, item: PageItem) -> PageItem:
+        if item.doc is None:
+            return item
+        score = self.model.score(item.doc.text, item.doc.title)
+        item.doc.relevance = round(score.score, 4)
+        source = getattr(self.crawler.spider, "source", None)
+        if not score.relevant and (source is None or source.topic_filter):
+            raise Dropped("off_topic", f"score {score.score:.2f}")
+        return item
+
+
+class StorePipeline:
+    """Batched writes to the corpus; the file is held only while a batch is written."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.db = Path(settings.get("MEDIAMON_DB"))
+        self.batch_size = settings.getint("MEDIAMON_BATCH_SIZE")
+        self.batch_seconds = settings.getfloat("MEDIAMON_BATCH_SECONDS")
+        self.run_id = settings.get("MEDIAMON_RUN_ID") or None
+        self.own_run = False
+        self.writer: BatchWriter | None = None
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "StorePipeline":
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        from mediamon.corpus.connection import connect
+        from mediamon.corpus.runs import start_run
+        from mediamon.corpus.seeding import ensure_corpus
+        from mediamon.corpus.store import ensure_source
+
+        ensure_corpus(self.db)
+        spider = self.crawler.spider
+        assert spider is not None
+        source = getattr(spider, "source", None)
+        with connect(self.db) as con:
+            if source is not None:
+                ensure_source(con, source.id, source.name, "+".join(source.strategies))
+            if self.run_id is None:  # `scrapy crawl` without mediamon: the spider owns a run
+                self.run_id = start_run(con, f"scrapy {spider.name}", [source.id] if source else [])
+                self.own_run = True
+        self.writer = BatchWriter(self.db, self.batch_size, self.batch_seconds, background=True)
+        spider.store = self  # type: ignore[attr-defined]
+
+    def process_item(self, item: PageItem) -> PageItem:
+        assert self.writer is not None
+        stats = self.crawler.stats
+        stats.inc_value("mediamon/fetched/article")
+        if item.outcome == "not_modified":
+            self.writer.add(page=self._page(item, "not_modified", keep_body=False))
+            return item
+        doc = item.doc
+        if doc is None:
+            return item
+        self.writer.add(doc=doc, page=self._page(item, "stored", keep_body=True, doc=doc))
+        return item
+
+    def _page(
+        self, item: PageItem, outcome: str, keep_body: bool, doc: DocumentRecord | None = None
+    ) -> PageRecord:
+        return PageRecord(
+            url=item.requested_url,
+            status=item.status,
+            content_type=item.content_type,
+            fetched_at=item.fetched_at,
+            etag=item.etag,
+            last_modified=item.last_modified,
+            outcome=outcome,
+            doc_id=doc.doc_id if doc else None,
+            source_id=item.source_id,
+            html=item.body if keep_body and item.body else None,
+            html_gz=item.html_gz if keep_body else None,
+        )
+
+    def item_dropped(
+        self, item: Any, response: Response, exception: Exception, spider: Spider
+    ) -> None:
+        reason = getattr(exception, "reason", "dropped")
+        self.crawler.stats.inc_value("mediamon/fetched/article")
+        self.crawler.stats.inc_value(f"mediamon/dropped/{reason}")
+        if isinstance(item, PageItem) and self.writer is not None:
+            self.writer.add(page=self._page(item, reason, keep_body=False))
+
+    def record_listing(self, response: Response, source_id: str) -> None:
+        """Feeds and sitemaps keep their validators so the next crawl asks conditionally."""
+        if self.writer is None or response.status == 304:
+            return
+        headers = response.headers
+        self.writer.add(
+            page=PageRecord(
+                url=canonicalize_url(response.url),
+                status=response.status,
+                content_type=_decode(headers.get(b"Content-Type")),
+                fetched_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                etag=_decode(headers.get(b"ETag")),
+                last_modified=_decode(headers.get(b"Last-Modified")),
+                outcome=response.meta.get("mm_kind", "listing"),
+                source_id=source_id,
+            )
+        )
+
+    def record_failure(self, request: Request, reason: str, source_id: str) -> None:
+        if self.writer is None or reason in ("private_address", "offsite"):
+            return
+        self.writer.add(
+            page=PageRecord(
+                url=canonicalize_url(request.url),
+                status=int(reason[5:]) if reason.startswith("http_") else None,
+                fetched_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                outcome=reason,
+                source_id=source_id,
+            )
+        )
+
+    def close_spider(self) -> None:
+        from mediamon.corpus.connection import connect
+        from mediamon.corpus.runs import update_run
+
+        if self.writer is None:
+            return
+        self.writer.close()
+        counts = dict(self.writer.result.counts)
+        for key, value in counts.items():
+            self.crawler.stats.set_value(f"mediamon/documents/{key}", value)
+        if self.own_run and self.run_id:
+            stats = source_stats(self.crawler.stats.get_stats())
+            with connect(self.db) as con:
+                update_run(con, self.run_id, stats, "ok")
+
+
+def _decode(value: bytes | None) -> str | None:
+    return value.decode("latin-1") if value else None
+
+
+def source_stats(raw: dict[str, Any]) -> dict[str, Any]:
+    """The run figures of one source from Scrapy's stats."""
+    out: dict[str, Any] = {
+        "pages_fetched": raw.get("response_received_count", 0),
+        "documents": {},
+        "dropped": {},
+        "errors": {},
+        "discovered": {},
+        "not_modified": raw.get("mediamon/not_modified", 0),
+        "skipped": {},
+    }
+    for key, value in raw.items():
+        if not isinstance(key, str) or not key.startswith("mediamon/"):
+            continue
+        parts = key.split("/")
+        if len(parts) == 3 and parts[1] in (
+            "documents",
+            "dropped",
+            "errors",
+            "discovered",
+            "skipped",
+        ):
+            out[parts[1]][parts[2]] = value
+        elif len(parts) == 3 and parts[1] == "last_error":
+            out.setdefault("last_errors", {})[parts[2]] = value
+    finish = raw.get("finish_reason")
+    if finish:
+        out["finish_reason"] = finish
+    return out

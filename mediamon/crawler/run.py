@@ -1,0 +1,195 @@
+"""Running a crawl of several sources in one process (`mediamon crawl`, `mediamon demo`).
+
+Each source gets its own Scrapy crawler, so its delay and concurrency are its own; they run
+side by side on one reactor. A `crawl_runs` row records the run from start to finish, with the
+figures of every source; a run left `running` by a killed process is marked `interrupted` the
+next time.
+"""
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mediamon.corpus.connection import connect
+from mediamon.corpus.runs import start_run, update_run
+from mediamon.corpus.seeding import ensure_corpus
+from mediamon.crawler.sources import Source, load_sources
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class CrawlReport:
+    run_id: str
+    status: str
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def total(self, section: str, key: str) -> int:
+        return sum(int(s.get(section, {}).get(key, 0)) for s in self.sources.values())
+
+    @property
+    def pages_fetched(self) -> int:
+        return sum(int(s.get("pages_fetched", 0)) for s in self.sources.values())
+
+
+def mark_interrupted_runs(con: Any) -> int:
+    """Runs still `running` whose process is gone were killed: say so."""
+    stale = 0
+    for run_id, pid in con.execute(
+        "SELECT run_id, TRY_CAST(stats->>'pid' AS INTEGER) FROM crawl_runs WHERE status = 'running'"
+    ).fetchall():
+        if pid is None or not _alive(pid):
+            con.execute(
+                "UPDATE crawl_runs SET status = 'interrupted', "
+                "finished_at = coalesce(finished_at, current_timestamp) WHERE run_id = ?",
+                [run_id],
+            )
+            stale += 1
+    return stale
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class _Closed:
+    """Why each source's spider closed (Scrapy passes the reason to spider_closed)."""
+
+    def __init__(self) -> None:
+        self.reasons: dict[str, str] = {}
+        self._handlers: list[Any] = []  # signal receivers are weak references: keep them
+
+    def record(self, source_id: str) -> Any:
+        def handler(spider: Any, reason: str) -> None:
+            self.reasons[source_id] = reason
+
+        self._handlers.append(handler)
+        return handler
+
+
+def _quiet(level: str) -> None:
+    for name in ("scrapy", "twisted", "py.warnings", "filelock", "htmldate", "trafilatura"):
+        logging.getLogger(name).setLevel(level)
+
+
+def _failed(failure: Any, source_id: str, failures: dict[str, str]) -> None:
+    """A source whose crawl could not run is recorded; the others go on."""
+    message = failure.getErrorMessage().strip().splitlines()
+    failures[source_id] = f"{failure.type.__name__}: {message[0] if message else ''}"
+    logger.error("source %s failed: %s", source_id, failures[source_id])
+
+
+def check_topic_file(path: Path | None) -> None:
+    from mediamon.corpus.errors import InputError
+    from mediamon.crawler.topic import TopicModel
+
+    try:
+        TopicModel.from_toml(path)
+    except (ValueError, OSError) as exc:
+        raise InputError(f"{exc}") from None
+
+
+def scrapy_settings(db: Path, sources_file: Path, run_id: str, **overrides: Any) -> Any:
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("mediamon.crawler.settings", priority="project")
+    settings.set("MEDIAMON_DB", str(db), priority="cmdline")
+    settings.set("MEDIAMON_SOURCES", str(sources_file), priority="cmdline")
+    settings.set("MEDIAMON_RUN_ID", run_id, priority="cmdline")
+    for key, value in overrides.items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def run_crawl(
+    db: Path,
+    sources_file: Path,
+    only: list[str] | None = None,
+    max_pages: int = 0,
+    progress: bool = False,
+    log_level: str = "WARNING",
+    **overrides: Any,
+) -> CrawlReport:
+    """Crawl the sources into the corpus; blocks until every source is done."""
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+
+    from mediamon.crawler.pipelines import source_stats
+    from mediamon.crawler.progress import CrawlProgress
+    from mediamon.crawler.spiders import SourceSpider
+
+    sources: list[Source] = load_sources(sources_file, only)
+    topic_file = overrides.get("MEDIAMON_TOPIC")
+    check_topic_file(Path(topic_file) if topic_file else None)
+    ensure_corpus(db)
+    with connect(db) as con:
+        interrupted = mark_interrupted_runs(con)
+        if interrupted:
+            logger.warning("marked %d earlier run(s) as interrupted", interrupted)
+        run_id = start_run(con, "crawl", [s.id for s in sources])
+
+    settings = scrapy_settings(
+        db,
+        sources_file,
+        run_id,
+        MEDIAMON_MAX_PAGES=max_pages,
+        LOG_LEVEL=log_level,
+        **overrides,
+    )
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    _quiet(log_level)
+    process = CrawlerProcess(settings)
+    _quiet(log_level)  # Scrapy's logging setup resets levels; ours win
+    crawlers = []
+    failures: dict[str, str] = {}
+    closed = _Closed()
+    display = CrawlProgress([s.id for s in sources], enabled=progress)
+    for source in sources:
+        crawler = process.create_crawler(SourceSpider)
+        display.attach(crawler, source.id)
+        crawler.signals.connect(closed.record(source.id), signal=signals.spider_closed)
+        deferred = process.crawl(crawler, source=source.id, sources_file=str(sources_file))
+        deferred.addErrback(_failed, source.id, failures)
+        crawlers.append((source.id, crawler))
+
+    report = CrawlReport(run_id=run_id, status="failed")
+    try:
+        with display:
+            process.start()
+        # "finished" is a crawl that ran out of pages; "shutdown" one stopped by a signal
+        stopped = [sid for sid, _ in crawlers if closed.reasons.get(sid) != "finished"]
+        report.status = "failed" if failures else "interrupted" if stopped else "ok"
+    except KeyboardInterrupt:
+        report.status = "interrupted"
+        raise
+    finally:
+        for source_id, crawler in crawlers:
+            report.sources[source_id] = source_stats(crawler.stats.get_stats() or {})
+            report.sources[source_id]["finish_reason"] = closed.reasons.get(source_id)
+            if source_id in failures:
+                report.sources[source_id]["failure"] = failures[source_id]
+        totals = {
+            "pid": os.getpid(),
+            "pages_fetched": report.pages_fetched,
+            "documents_new": report.total("documents", "new"),
+            "documents_updated": report.total("documents", "updated"),
+            "sources": report.sources,
+        }
+        with connect(db) as con:
+            update_run(con, run_id, totals, report.status)
+    if report.status != "interrupted":
+        from mediamon.corpus.searchindex import refresh_after_write
+
+        refresh_after_write(db)
+    return report

