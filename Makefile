@@ -33,8 +33,8 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 eval: $(STAMP)
-	$(BIN)/python benchmarks/eval_nlp.py
-	$(BIN)/python benchmarks/eval_extraction.py --eval-dir $(EVAL)
+	$(BIN)/python evaluation/eval_nlp.py
+	$(BIN)/python evaluation/eval_extraction.py --eval-dir $(EVAL)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py --eval-dir $(EVAL)

@@ -30,11 +30,12 @@ import synthetic_tables  # noqa: E402
 
 from mediamon import queries  # noqa: E402
 from mediamon.corpus import connect  # noqa: E402
-from mediamon.corpus.export import Filters, export_timeline  # noqa: E402
 from mediamon.corpus.reading import bind_named, run  # noqa: E402
-from mediamon.corpus.report import build_report  # noqa: E402
 from mediamon.corpus.search import search  # noqa: E402
 from mediamon.corpus.searchindex import refresh_index  # noqa: E402
+from mediamon.corpus.timeline import Filters  # noqa: E402
+from mediamon.reports.export import export_timeline  # noqa: E402
+from mediamon.reports.report import build_report  # noqa: E402
 
 SEARCHES = ["client-side scanning", "end-to-end encryption", "lawful access warrant"]
 TARGETS = {"stance_timeline": 1.0, "search (worst query)": 1.0, "export timeline parquet": 5.0}

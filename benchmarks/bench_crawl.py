@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from mediamon.crawler.demosite import DemoSite  # noqa: E402
+from mediamon.demo.site import DemoSite  # noqa: E402
 
 SOURCES = """[[sources]]
 id = "bench"
@@ -53,7 +53,7 @@ class EvalPages:
         }
 
     def install(self, site: DemoSite) -> list[str]:
-        from mediamon.crawler.demosite.site import Response
+        from mediamon.demo.site.site import Response
 
         original = site.site.route
         pages = self.pages

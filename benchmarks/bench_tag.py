@@ -31,7 +31,7 @@ def load_texts(eval_dir: Path, limit: int) -> list[str]:
     texts: list[str] = []
     index = eval_dir / "trafilatura-eval" / "index.jsonl"
     if index.exists():
-        from mediamon.crawler.extract import extract_article
+        from mediamon.documents.extract import extract_article
 
         for line in index.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
@@ -43,7 +43,7 @@ def load_texts(eval_dir: Path, limit: int) -> list[str]:
                 texts.append(extracted.text)
             if len(texts) >= limit:
                 break
-    from mediamon.crawler.demosite import load_articles
+    from mediamon.demo.site import load_articles
 
     articles = [a.body for a in load_articles()]
     while len(texts) < limit:

@@ -20,7 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from mediamon.crawler.demosite import DemoSite  # noqa: E402
+from mediamon.demo.site import DemoSite  # noqa: E402
 
 SOURCES = """[[sources]]
 id = "soak"

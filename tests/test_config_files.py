@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from mediamon import config
-from mediamon.crawler.topic import TopicModel
+from mediamon.documents.topic import TopicModel
 
 SEEDS = pathlib.Path(__file__).resolve().parents[1] / "corpus" / "seeds"
 SHARED_SEEDS = pathlib.Path("/work/shared/seeds")

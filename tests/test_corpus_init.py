@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from tests.conftest import BIN, run_mediamon
+from tests.helpers import BIN, run_mediamon
 
 SEED_TITLES = [
     "Facebook must change its mind",

@@ -15,9 +15,9 @@ from typing import Any
 import duckdb
 import pytest
 
-from mediamon.crawler.demosite import TRAPS, DemoSite
 from mediamon.crawler.middlewares import _is_private
-from tests.conftest import REPO, mediamon_cmd, run_mediamon
+from mediamon.demo.site import TRAPS, DemoSite
+from tests.helpers import REPO, mediamon_cmd, run_mediamon, sources_toml
 
 pytestmark = pytest.mark.slow
 
@@ -26,29 +26,6 @@ pytestmark = pytest.mark.slow
 def site() -> Iterator[DemoSite]:
     with DemoSite(slow_seconds=0.3) as demo:
         yield demo
-
-
-def sources_toml(site: DemoSite, path: Path, **entries: dict[str, Any]) -> Path:
-    lines = []
-    for source_id, fields in entries.items():
-        fields = {
-            "allowed_domains": ["127.0.0.1"],
-            "allow_private": True,
-            "delay": 0.0,
-            "concurrency": 4,
-            **fields,
-        }
-        lines.append("[[sources]]")
-        lines.append(f'id = "{source_id}"')
-        for key, value in fields.items():
-            if isinstance(value, list):
-                value = [
-                    site.url(v) if isinstance(v, str) and v.startswith("/") else v for v in value
-                ]
-            lines.append(f"{key} = {json.dumps(value)}")
-        lines.append("")
-    path.write_text("\n".join(lines).replace("True", "true").replace("False", "false"))
-    return path
 
 
 def crawl(db: Path, sources: Path, *args: str, env: dict[str, str] | None = None):

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from mediamon.crawler.dates import (
+from mediamon.documents.dates import (
     DateFinding,
     date_from_url,
     find_publication_date,

@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 
-from mediamon.crawler.demosite import DATE_MARKUPS, TRAPS, DemoSite, load_articles
-from mediamon.crawler.demosite.articles import SEEDS_DIR, Article
-from mediamon.crawler.demosite.traps import OVERSIZED_BYTES
+from mediamon.demo.site import DATE_MARKUPS, TRAPS, DemoSite, load_articles
+from mediamon.demo.site.articles import SEEDS_DIR, Article
+from mediamon.demo.site.traps import OVERSIZED_BYTES
 
 NS = {
     "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
@@ -504,7 +504,7 @@ def test_hits_and_request_log(fresh: DemoSite) -> None:
 
 def test_module_entry_point_serves() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mediamon.crawler.demosite", "--port", "0"],
+        [sys.executable, "-m", "mediamon.demo.site", "--port", "0"],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

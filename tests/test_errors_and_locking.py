@@ -6,7 +6,7 @@ from pathlib import Path
 import duckdb
 
 from mediamon.corpus.seeding import init_corpus
-from tests.conftest import run_mediamon, write_jsonl
+from tests.helpers import run_mediamon, write_jsonl
 
 HOLD = (
     "import sys, time, duckdb\n"

@@ -1,4 +1,4 @@
-"""The extraction/date quality gate (benchmarks/eval_extraction.py) on the full shared eval sets."""
+"""The extraction/date quality gate (evaluation/eval_extraction.py) on the full shared eval sets."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 EVAL_DIR = REPO.parent / "shared" / "eval"
-SCRIPT = REPO / "benchmarks" / "eval_extraction.py"
+SCRIPT = REPO / "evaluation" / "eval_extraction.py"
 
 
 @pytest.mark.slow

@@ -10,15 +10,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from mediamon.corpus import connect
-from mediamon.corpus.export import (
-    ExportError,
-    Filters,
-    chromium_binary,
-    export_chart,
-    export_timeline,
-)
-from tests.conftest import BIN, run_mediamon
-from tests.test_named_queries import build_fixture
+from mediamon.corpus.timeline import Filters
+from mediamon.errors import ExportError
+from mediamon.reports.export import export_chart, export_timeline
+from mediamon.reports.png import chromium_binary
+from tests.corpus_fixture import build_fixture
+from tests.helpers import BIN, run_mediamon
 
 # the timeline recomputed independently: stories per (week, actor, target, polarity)
 TOTALS_SQL = """

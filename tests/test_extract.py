@@ -11,9 +11,14 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from mediamon.crawler.dates import DateFinding
-from mediamon.crawler.encoding import detect_charset
-from mediamon.crawler.extract import _drop_boilerplate, _recover_lead, decode_html, extract_article
+from mediamon.documents.dates import DateFinding
+from mediamon.documents.encoding import detect_charset
+from mediamon.documents.extract import (
+    _drop_boilerplate,
+    _recover_lead,
+    decode_html,
+    extract_article,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2024, 6, 1)
@@ -269,7 +274,10 @@ def test_header_charset_beats_meta() -> None:
 
 
 def test_importing_extract_does_not_import_scrapy() -> None:
-    code = "import sys, crawler.extract, crawler.dates; print('scrapy' in sys.modules)"
+    code = (
+        "import sys, mediamon.documents.extract, mediamon.documents.dates; "
+        "print('scrapy' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"

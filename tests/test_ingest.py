@@ -4,7 +4,7 @@ from pathlib import Path
 
 import duckdb
 
-from tests.conftest import run_mediamon, write_jsonl
+from tests.helpers import run_mediamon, write_jsonl
 
 
 def _records(n: int, prefix: str = "r") -> list[dict]:

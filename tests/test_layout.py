@@ -1,5 +1,6 @@
 """The installed layout: one top-level import package, `mediamon`, and nothing else."""
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -13,10 +14,17 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    # a copy of what the build reads, so that setuptools' build/ folder stays out of the repo
+    source = out / "source"
+    shutil.copytree(
+        REPO / "mediamon", source / "mediamon", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, source / name)
     # no build isolation: the build uses this venv's setuptools and needs no network
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "--wheel-dir", str(out), str(REPO)],
+         "--wheel-dir", str(out), str(source)],
         check=True, capture_output=True, timeout=300, cwd=out,
     )  # fmt: skip
     (built,) = out.glob("mediamon-*.whl")

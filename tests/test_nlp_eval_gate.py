@@ -10,7 +10,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def test_nlp_eval_meets_its_floors() -> None:
     out = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "eval_nlp.py"), "--json"],
+        [sys.executable, str(REPO / "evaluation" / "eval_nlp.py"), "--json"],
         capture_output=True,
         text=True,
         timeout=600,

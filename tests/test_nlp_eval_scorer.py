@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from mediamon.nlp.baselines import (
+from evaluation.baselines import (
     load_target_terms,
     ner_baseline,
     sentiment_baseline,
 )
-from mediamon.nlp.evalset import (
+from evaluation.evalset import (
     PHENOMENA,
     PRECISION_PHENOMENA,
     TARGETS,
@@ -22,7 +22,7 @@ from mediamon.nlp.evalset import (
     load_items,
     parse_item,
 )
-from mediamon.nlp.evaluate import (
+from evaluation.evaluate import (
     ActorIndex,
     Prediction,
     gold_prediction,

@@ -5,7 +5,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import run_mediamon
+from tests.helpers import run_mediamon
 
 CARR = "Facebook must change its mind"
 KAKE = "MISSING IN KANSAS%"

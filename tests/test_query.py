@@ -8,7 +8,7 @@ from mediamon import queries
 from mediamon.corpus import connect
 from mediamon.corpus.reading import bind_named, run
 from mediamon.corpus.seeding import init_corpus
-from tests.conftest import run_mediamon
+from tests.helpers import run_mediamon
 
 
 @pytest.fixture

@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 import websocket
 
-from mediamon.corpus.export import chromium_binary, headless_flags
-from tests.conftest import run_mediamon
-from tests.test_named_queries import HOSTILE_TITLE, build_fixture
+from mediamon.reports.png import chromium_binary, headless_flags
+from tests.corpus_fixture import HOSTILE_TITLE, build_fixture
+from tests.helpers import run_mediamon
 
 FAVOR_RGB, AGAINST_RGB = (0x2F, 0x6D, 0xB5), (0xD9, 0x62, 0x2B)
 

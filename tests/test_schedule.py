@@ -12,11 +12,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from mediamon.corpus.errors import InputError
-from mediamon.crawler.demosite import DemoSite
-from mediamon.crawler.timing import Cron, parse_duration
-from tests.conftest import mediamon_cmd, run_mediamon
-from tests.test_crawl import sources_toml
+from mediamon.demo.site import DemoSite
+from mediamon.errors import InputError
+from mediamon.schedule.timing import Cron, parse_duration
+from tests.helpers import mediamon_cmd, run_mediamon, sources_toml
 
 pytestmark = pytest.mark.slow
 

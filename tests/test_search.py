@@ -6,12 +6,12 @@ import duckdb
 import pytest
 
 from mediamon.corpus import connect
-from mediamon.corpus.errors import SearchError
 from mediamon.corpus.search import search, snippet
 from mediamon.corpus.searchindex import index_status, load_fts, refresh_index
 from mediamon.corpus.store import DocumentRecord, write_documents
-from tests.conftest import run_mediamon
-from tests.test_named_queries import build_fixture, doc_id
+from mediamon.errors import SearchError
+from tests.corpus_fixture import build_fixture, doc_id
+from tests.helpers import run_mediamon
 
 
 @pytest.fixture

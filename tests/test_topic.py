@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from mediamon.crawler.topic import TopicModel, TopicScore
+from mediamon.documents.topic import TopicModel, TopicScore
 
 SEEDS = pathlib.Path(__file__).resolve().parents[1] / "corpus" / "seeds"
 SHARED_SEEDS = pathlib.Path("/work/shared/seeds")

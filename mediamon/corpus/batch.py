@@ -16,7 +16,6 @@ from types import TracebackType
 import duckdb
 
 from mediamon.corpus.connection import connect
-from mediamon.corpus.errors import CorpusLockedError, NotACorpusError, SchemaError
 from mediamon.corpus.store import (
     DocumentRecord,
     PageRecord,
@@ -25,6 +24,7 @@ from mediamon.corpus.store import (
     write_documents,
     write_pages,
 )
+from mediamon.errors import CorpusLockedError, NotACorpusError, SchemaError
 
 logger = logging.getLogger(__name__)
 

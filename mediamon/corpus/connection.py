@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from mediamon.corpus import migrate
-from mediamon.corpus.errors import CorpusLockedError, CorpusNotFoundError, NotACorpusError
+from mediamon.errors import CorpusLockedError, CorpusNotFoundError, NotACorpusError
 
 logger = logging.getLogger(__name__)
 

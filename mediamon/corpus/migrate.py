@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from mediamon.corpus.errors import NotACorpusError, SchemaError
+from mediamon.errors import NotACorpusError, SchemaError
 
 logger = logging.getLogger(__name__)
 

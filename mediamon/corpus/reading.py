@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 
 from mediamon import queries
-from mediamon.corpus.errors import QueryError
+from mediamon.errors import QueryError
 
 _WRITE_RE = re.compile(r'Cannot execute statement of type "(\w+)"')
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import duckdb
 
-from mediamon.corpus.errors import SearchError
 from mediamon.corpus.searchindex import MAX_WORD, WORDS_SQL, index_size, index_status, load_fts
+from mediamon.errors import SearchError
 
 K1, B = 1.2, 0.75
 

@@ -20,7 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from mediamon.corpus.connection import connect
-from mediamon.corpus.errors import MediamonError, SearchError
+from mediamon.errors import MediamonError, SearchError
 
 logger = logging.getLogger(__name__)
 

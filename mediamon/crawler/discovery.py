@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from mediamon.crawler.dates import DateFinding, parse_date_string
+from mediamon.documents.dates import DateFinding, parse_date_string
 
 logger = logging.getLogger(__name__)
 

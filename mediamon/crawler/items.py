@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from mediamon.corpus.store import DocumentRecord
-from mediamon.crawler.dates import DateFinding
+from mediamon.documents.dates import DateFinding
 
 
 @dataclass

@@ -160,7 +160,7 @@ class TopicPipeline:
     """Relevance to the debate (config/topic.toml); off-topic pages are counted, not stored."""
 
     def __init__(self, crawler: Crawler) -> None:
-        from mediamon.crawler.topic import TopicModel
+        from mediamon.documents.topic import TopicModel
 
         self.crawler = crawler
         topic_file = crawler.settings.get("MEDIAMON_TOPIC") or None

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mediamon.corpus.connection import connect
-from mediamon.corpus.runs import start_run, update_run
+from mediamon.corpus.runs import mark_interrupted_runs, start_run, update_run
 from mediamon.corpus.seeding import ensure_corpus
 from mediamon.crawler.sources import Source, load_sources
 
@@ -32,34 +32,6 @@ class CrawlReport:
     @property
     def pages_fetched(self) -> int:
         return sum(int(s.get("pages_fetched", 0)) for s in self.sources.values())
-
-
-def mark_interrupted_runs(con: Any) -> int:
-    """Runs still `running` whose process is gone were killed: say so."""
-    stale = 0
-    for run_id, pid in con.execute(
-        "SELECT run_id, TRY_CAST(stats->>'pid' AS INTEGER) FROM crawl_runs WHERE status = 'running'"
-    ).fetchall():
-        if pid is None or not _alive(pid):
-            con.execute(
-                "UPDATE crawl_runs SET status = 'interrupted', "
-                "finished_at = coalesce(finished_at, current_timestamp) WHERE run_id = ?",
-                [run_id],
-            )
-            stale += 1
-    return stale
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class _Closed:
@@ -90,8 +62,8 @@ def _failed(failure: Any, source_id: str, failures: dict[str, str]) -> None:
 
 
 def check_topic_file(path: Path | None) -> None:
-    from mediamon.corpus.errors import InputError
-    from mediamon.crawler.topic import TopicModel
+    from mediamon.documents.topic import TopicModel
+    from mediamon.errors import InputError
 
     try:
         TopicModel.from_toml(path)

@@ -9,11 +9,11 @@ import logging
 import multiprocessing
 import os
 import threading
-import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from mediamon.crawler.dates import DateFinding
+from mediamon.documents.dates import DateFinding
+from mediamon.processes import watch_parent
 
 logger = logging.getLogger(__name__)
 
@@ -54,25 +54,13 @@ def release() -> None:
             _users = 0
 
 
-def watch_parent(parent: int) -> None:
-    """Exit when the crawl process is gone (killed with SIGKILL, its workers would linger)."""
-
-    def watch() -> None:
-        while True:
-            if os.getppid() != parent:
-                os._exit(0)
-            time.sleep(1.0)
-
-    threading.Thread(target=watch, name="mediamon-parent-watch", daemon=True).start()
-
-
 def extract_job(
     body: bytes, url: str, hint: DateFinding | None, content_type: str | None
 ) -> tuple[Any, Any, bytes | None]:
     """Extracted article (or None), its near-duplicate signature and the gzipped page."""
     from mediamon.corpus import neardup
     from mediamon.corpus.store import compress_html
-    from mediamon.crawler.extract import extract_article
+    from mediamon.documents.extract import extract_article
 
     extracted = extract_article(body, url=url, date_hint=hint, content_type=content_type)
     if extracted is None:

@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import logging
 from pathlib import Path
-from typing import Any
 
 import spacy
 from spacy.language import Language
@@ -165,7 +164,7 @@ def build(
     try:
         nlp = spacy.load(model, exclude=[])
     except OSError:
-        from mediamon.corpus.errors import InputError
+        from mediamon.errors import InputError
 
         raise InputError(
             f"spaCy model {model!r} is not installed; install it with pip (the default comes "
@@ -218,60 +217,3 @@ def guess_kind(text: str) -> str:
     words = outside.split()
     first_person = sum(1 for w in words if w.strip(".,;:!?") in ("I", "I'm", "I’m", "my", "me"))
     return "opinion" if first_person >= 2 else "news"
-
-
-def describe(doc: Doc) -> dict[str, Any]:
-    """The annotations of a processed doc, plainly (for debugging and the eval)."""
-    actors = doc._.mm_actors or {}
-    return {
-        "actors": {a.id: (a.name, a.type, a.origin) for a in actors.values()},
-        "mentions": [(m.actor_id, doc[m.start : m.end].text) for m in doc._.mm_mentions or []],
-        "statements": [
-            (s.kind, s.speakers, s.letter, s.text[:80]) for s in doc._.mm_statements or []
-        ],
-        "stances": [
-            (f.actor_id, f.target, f.polarity, f.basis, f.confidence)
-            for f in doc._.mm_stances or []
-        ],
-    }
-
-
-class Tagger:
-    """The pipeline as an analyzer of single texts (the evaluation harness's interface)."""
-
-    def __init__(self, model: str = DEFAULT_MODEL) -> None:
-        self.nlp = build(model)
-
-    def analyze(
-        self,
-        text: str,
-        title: str | None = None,
-        author: str | None = None,
-        kind: str | None = None,
-    ) -> Any:
-        from mediamon.nlp.evaluate import Prediction
-        from mediamon.nlp.statements import LETTER
-
-        doc = self.nlp(make_doc(self.nlp, text, None, author, kind))
-        actors = doc._.mm_actors or {}
-
-        def name(actor_id: str | None) -> str | None:
-            if actor_id is None or actor_id == LETTER or actor_id not in actors:
-                return None
-            return str(actors[actor_id].name)
-
-        prediction = Prediction()
-        for m in doc._.mm_mentions or []:
-            actor_name = name(m.actor_id)
-            if actor_name:
-                prediction.mentions.add(actor_name)
-                prediction.aliases.setdefault(actor_name, set()).add(doc[m.start : m.end].text)
-        for s in doc._.mm_statements or []:
-            if s.kind in ("direct", "indirect"):
-                for speaker in s.speakers or [None]:
-                    prediction.quotes.append((name(speaker), s.text))
-        for f in doc._.mm_stances or []:
-            actor_name = name(f.actor_id)
-            if actor_name:
-                prediction.stances.add((actor_name, f.target, f.polarity))
-        return prediction

@@ -1,11 +1,9 @@
-"""Spiders by crawl strategy; all share SourceSpider's article-parsing path."""
+"""Spiders, one module per crawl strategy; all share BaseSpider's article-parsing path."""
 
-from mediamon.crawler.spiders.base import (
-    FeedsSpider,
-    SitemapsSpider,
-    SiteSpider,
-    SourceSpider,
-    UrlsSpider,
-)
+from mediamon.crawler.spiders.feeds import FeedsSpider
+from mediamon.crawler.spiders.site import SiteSpider
+from mediamon.crawler.spiders.sitemaps import SitemapsSpider
+from mediamon.crawler.spiders.source import SourceSpider
+from mediamon.crawler.spiders.urls import UrlsSpider
 
 __all__ = ["FeedsSpider", "SiteSpider", "SitemapsSpider", "SourceSpider", "UrlsSpider"]

@@ -1,6 +1,7 @@
-"""The shared spider: one source, one article-parsing path, the corpus as the "seen" set.
+"""What every spider shares: one source, one article-parsing path, the corpus as the "seen" set.
 
-Strategy spiders (feeds, sitemaps, site, urls) differ only in how they discover article URLs.
+The strategies (feeds, sitemaps, site, urls; one module each) differ only in how they discover
+article URLs, and each adds its own `start_*` and `parse_*` methods to this base.
 Every discovered URL is canonicalised before the seen-check; pages the corpus already holds are
 asked for again only with a conditional request, or not at all when the server gave no
 validators.
@@ -11,51 +12,33 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from mediamon.corpus.connection import connect
+from mediamon import config
+from mediamon.corpus.pages import Known, known_pages
 from mediamon.corpus.urls import canonicalize_url
-from mediamon.crawler.dates import DateFinding
 from mediamon.crawler.items import PageItem
 from mediamon.crawler.sources import Source, load_sources
+from mediamon.documents.dates import DateFinding
 
 logger = logging.getLogger(__name__)
 
-# etag, last_modified, stored as a document, when fetched
-Known = tuple[str | None, str | None, bool, dt.datetime | None]
 
+class BaseSpider(scrapy.Spider):
+    """One source, crawled with the strategies of the spider class that its source configures."""
 
-def default_sources_file() -> Path:
-    from mediamon import config
-
-    return config.path("sources.toml")
-
-
-def load_known(db: Path) -> dict[str, Known]:
-    """Pages the corpus has fetched before, with their validators."""
-    if not db.exists():
-        return {}
-    with connect(db, read_only=True) as con:
-        rows = con.execute(
-            "SELECT url, etag, last_modified, doc_id IS NOT NULL, fetched_at FROM pages "
-            "WHERE (status IS NULL OR status < 400) AND outcome NOT IN ('feed', 'sitemap')"
-        ).fetchall()
-    return {
-        url: (etag, modified, bool(stored), fetched)
-        for url, etag, modified, stored, fetched in rows
+    strategies: ClassVar[tuple[str, ...]] = ()
+    # the method that starts each strategy (Scrapy's own `start_urls` is a list, hence the name)
+    starters: ClassVar[dict[str, str]] = {
+        "feeds": "start_feeds",
+        "sitemaps": "start_sitemaps",
+        "site": "start_site",
+        "urls": "start_explicit",
     }
-
-
-class SourceSpider(scrapy.Spider):
-    """Crawls one source with every strategy it configures (used by `mediamon crawl`)."""
-
-    name = "source"
-    strategies: ClassVar[tuple[str, ...]] = ("feeds", "sitemaps", "site", "urls")
 
     def __init__(
         self, source: str | None = None, sources_file: str | None = None, **kwargs: Any
@@ -73,11 +56,11 @@ class SourceSpider(scrapy.Spider):
         self.article_requests = 0
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "SourceSpider":
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "BaseSpider":
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         path = Path(
-            spider.sources_file or settings.get("MEDIAMON_SOURCES") or default_sources_file()
+            spider.sources_file or settings.get("MEDIAMON_SOURCES") or config.path("sources.toml")
         )
         spider.source = load_sources(path, [spider.source_id])[0]
         spider.allowed_domains = list(spider.source.domains)
@@ -94,38 +77,11 @@ class SourceSpider(scrapy.Spider):
     # --- discovery --------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
-        self.known = load_known(self.db)
-        starters = {
-            "feeds": self.start_feeds,
-            "sitemaps": self.start_sitemaps,
-            "site": self.start_site,
-            "urls": self.start_explicit,
-        }
+        self.known = known_pages(self.db)
         for strategy in self.strategies:
             if strategy in self.source.strategies:
-                for request in starters[strategy]():
+                for request in getattr(self, self.starters[strategy])():
                     yield request
-
-    def start_feeds(self) -> Iterator[scrapy.Request]:
-        for url in self.source.feeds:
-            yield self._listing(url, self.parse_feed, kind="feed")
-
-    def start_sitemaps(self) -> Iterator[scrapy.Request]:
-        for url in self.source.sitemaps:
-            callback = self.parse_robots if url.rstrip("/").endswith("/robots.txt") else None
-            yield self._listing(url, callback or self.parse_sitemap, kind="sitemap")
-
-    def start_site(self) -> Iterator[scrapy.Request]:
-        for url in self.source.start_urls:
-            request = self._listing(url, self.parse_listing, kind="start_page")
-            request.meta["mm_depth"] = 0
-            yield request
-
-    def start_explicit(self) -> Iterator[scrapy.Request]:
-        for url in self.source.urls:
-            request = self.article_request(url)
-            if request is not None:
-                yield request
 
     def _listing(self, url: str, callback: Any, kind: str) -> scrapy.Request:
         # Feeds and sitemaps are always fetched whole: a 304 would hide the entries that a
@@ -178,94 +134,6 @@ class SourceSpider(scrapy.Spider):
             date_hint=response.meta.get("mm_hint"),
         )
 
-    def parse_feed(self, response: Response) -> Iterator[Any]:
-        from mediamon.crawler.discovery import DiscoveryError, parse_feed
-
-        self._record_listing(response)
-        if response.status == 304:
-            return
-        try:
-            entries, recovered = parse_feed(response.body)
-        except DiscoveryError as exc:
-            self._listing_error(response.url, "feed_malformed", str(exc))
-            return
-        if recovered:
-            self._listing_error(response.url, "feed_malformed", "recovered part of it")
-        self.crawler.stats.inc_value("mediamon/discovered/feed", len(entries))
-        for entry in entries:
-            request = self.article_request(entry.url, entry.date)
-            if request is not None:
-                yield request
-
-    def parse_robots(self, response: Response) -> Iterator[Any]:
-        from mediamon.crawler.discovery import robots_sitemaps
-
-        for url in robots_sitemaps(response.body):
-            yield self._listing(url, self.parse_sitemap, kind="sitemap")
-
-    def parse_sitemap(self, response: Response) -> Iterator[Any]:
-        from mediamon.crawler.discovery import DiscoveryError, parse_sitemap
-
-        self._record_listing(response)
-        if response.status == 304:
-            return
-        try:
-            sitemap = parse_sitemap(response.body)
-        except DiscoveryError as exc:
-            self._listing_error(response.url, "sitemap_malformed", str(exc))
-            return
-        if sitemap.kind == "index":
-            for entry in sitemap.entries:
-                yield self._listing(entry.url, self.parse_sitemap, kind="sitemap")
-            return
-        self.crawler.stats.inc_value("mediamon/discovered/sitemap", len(sitemap.entries))
-        for entry in sitemap.entries:
-            request = self.article_request(entry.url, entry.date, entry.lastmod)
-            if request is not None:
-                yield request
-
-    def parse_listing(self, response: Response) -> Iterator[Any]:
-        """A start or section page: follow links within the source, up to max_depth."""
-        import re
-
-        from scrapy.linkextractors import LinkExtractor
-
-        depth = int(response.meta.get("mm_depth", 0))
-        if not isinstance(response, TextResponse):
-            return
-        pattern = re.compile(self.source.article_pattern) if self.source.article_pattern else None
-        if pattern is None and depth > 0:
-            # without a pattern every page may be an article
-            yield from self.parse_article(response)
-        extractor = LinkExtractor(unique=True)
-        for link in extractor.extract_links(response):
-            url = canonicalize_url(link.url)
-            if not self.in_domains(url):
-                continue
-            if pattern is not None and pattern.search(url):
-                request = self.article_request(url)
-                if request is not None:
-                    yield request
-            elif depth < self.source.max_depth:
-                if pattern is None:
-                    follow = self.article_request(url)
-                    if follow is None:
-                        continue
-                    follow = follow.replace(callback=self.parse_listing)
-                else:
-                    follow = scrapy.Request(
-                        url,
-                        callback=self.parse_listing,
-                        errback=self.on_error,
-                        meta={"mm_kind": "listing"},
-                    )
-                follow.meta["mm_depth"] = depth + 1
-                yield follow
-
-    def in_domains(self, url: str) -> bool:
-        host = (urlsplit(url).hostname or "").lower()
-        return any(host == d or host.endswith("." + d) for d in self.source.domains)
-
     # --- bookkeeping ----------------------------------------------------------------------------
 
     def _record_listing(self, response: Response) -> None:
@@ -299,31 +167,3 @@ class SourceSpider(scrapy.Spider):
 def _header(headers: Any, name: bytes) -> str | None:
     value = headers.get(name)
     return value.decode("latin-1") if value else None
-
-
-class FeedsSpider(SourceSpider):
-    """Articles listed in the source's RSS/Atom feeds."""
-
-    name = "feeds"
-    strategies = ("feeds",)
-
-
-class SitemapsSpider(SourceSpider):
-    """Articles listed in the source's sitemaps (indexes, urlsets, news sitemaps)."""
-
-    name = "sitemaps"
-    strategies = ("sitemaps",)
-
-
-class SiteSpider(SourceSpider):
-    """Articles found by following links from the start pages within the source's domains."""
-
-    name = "site"
-    strategies = ("site",)
-
-
-class UrlsSpider(SourceSpider):
-    """An explicit list of article URLs."""
-
-    name = "urls"
-    strategies = ("urls",)

@@ -1,0 +1,1 @@
+"""Evaluation harnesses and labelled sets: run from the repository, never installed."""

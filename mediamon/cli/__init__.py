@@ -1,0 +1,57 @@
+"""The `mediamon` command line: thin commands over the library's rooms, one module per group.
+
+Commands turn the library's MediamonError into one line and an exit code (common.Group); no
+module outside this package imports it.
+"""
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from mediamon.cli import analyst, corpus, crawl, demo, export, schedule, tag
+from mediamon.cli.common import Group
+from mediamon.corpus import default_db_path
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Corpus file (default: $MEDIAMON_DB, else ./corpus.duckdb).",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="mediamon")
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None, verbose: int) -> None:
+    """mediamon: crawl, tag and query the debate on end-to-end encryption and child safety.
+
+    \b
+    Example:
+      mediamon --db corpus.duckdb init
+      mediamon ingest articles.jsonl
+      mediamon query "select title, published_at from documents"
+    """
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    for handler in logging.getLogger().handlers:
+        # libraries (Scrapy) set their own loggers' levels; the handler has the last word
+        handler.setLevel(level)
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db or default_db_path()
+    from mediamon.processes import stop_with_parent
+
+    stop_with_parent()
+
+
+for _module in (corpus, crawl, tag, analyst, export, schedule, demo):
+    for _command in _module.COMMANDS:
+        cli.add_command(_command)
+
+
+def main() -> None:
+    cli(prog_name="mediamon")

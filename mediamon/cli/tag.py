@@ -1,0 +1,71 @@
+"""Tagging: `tag` finds actors, quotes and stances in documents not tagged yet."""
+
+import click
+
+from mediamon.cli.common import db_path, progress
+
+
+@click.command()
+@click.option("--all", "retag_all", is_flag=True, help="Tag every document, not only new ones.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes that analyse texts in parallel.",
+)
+@click.option("--model", default=None, help="spaCy model package (default en_core_web_sm).")
+@click.option(
+    "--actors",
+    "actors_file",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="Actor registry TOML (default: config/actors.toml).",
+)
+@click.option(
+    "--stance",
+    "stance_file",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="Stance targets and cues TOML (default: config/stance.toml).",
+)
+@click.pass_context
+def tag(
+    ctx: click.Context,
+    retag_all: bool,
+    workers: int,
+    model: str | None,
+    actors_file: str | None,
+    stance_file: str | None,
+) -> None:
+    """Find actors, quotes and stances in documents the current pipeline has not tagged.
+
+    A document is re-tagged when the pipeline's version (code, model and configuration)
+    changes; results replace the document's earlier annotations.
+
+    \b
+    Example:
+      mediamon tag
+      mediamon tag --all --workers 2
+    """
+    from mediamon.nlp.tagging import tag_corpus
+
+    with progress() as bar:
+        task = bar.add_task("tag", total=None)
+        report = tag_corpus(
+            db_path(ctx),
+            retag_all=retag_all,
+            workers=workers,
+            model=model,
+            actors=actors_file,
+            stance=stance_file,
+            advance=lambda n: bar.advance(task, n),
+            on_total=lambda n: bar.update(task, total=n),
+        )
+    click.echo(
+        f"Tagged {report.documents} documents with pipeline {report.version}: "
+        f"{report.mentions} mentions, {report.quotes} quotes, {report.stances} stances."
+    )
+
+
+COMMANDS = (tag,)

@@ -1,0 +1,177 @@
+"""The annotation tables (actors, mentions, quotes, stances): what `tag` reads and writes.
+
+A document's annotations are replaced in one transaction per batch, so re-running is safe and a
+killed run leaves every document either fully tagged or untouched.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from mediamon.corpus.connection import connect
+from mediamon.corpus.runs import start_run, update_run
+
+Row = dict[str, Any]
+
+
+@dataclass
+class DocAnnotations:
+    """What tagging found in one document, as rows of the annotation tables."""
+
+    doc_id: str
+    actors: list[Row] = field(default_factory=list)
+    mentions: list[Row] = field(default_factory=list)
+    quotes: list[Row] = field(default_factory=list)
+    stances: list[Row] = field(default_factory=list)
+
+
+def pending(db: Path, version: str, retag_all: bool) -> list[str]:
+    """Documents tagged by another pipeline version (or all of them), by doc_id."""
+    with connect(db, read_only=True) as con:
+        sql = "SELECT doc_id FROM documents"
+        if not retag_all:
+            sql += " WHERE nlp_version IS DISTINCT FROM ?"
+            return [r[0] for r in con.execute(sql + " ORDER BY doc_id", [version]).fetchall()]
+        return [r[0] for r in con.execute(sql + " ORDER BY doc_id").fetchall()]
+
+
+def read_texts(db: Path, ids: list[str]) -> list[tuple[Any, ...]]:
+    """(doc_id, text, author, published_at) of these documents, in doc_id order."""
+    with connect(db, read_only=True) as con:
+        con.register("mm_ids", pa.table({"doc_id": ids}))
+        rows = con.execute(
+            "SELECT doc_id, text, author, published_at FROM documents "
+            "SEMI JOIN mm_ids USING (doc_id) ORDER BY doc_id"
+        ).fetchall()
+        con.unregister("mm_ids")
+    return rows
+
+
+def write_registry(db: Path, actors: list[Row]) -> None:
+    """Every registered actor is in the actors table, mentioned yet or not."""
+    rows = [{**a, "origin": "registry"} for a in actors]
+    with connect(db) as con:
+        con.register("mm_registry", pa.Table.from_pylist(rows, schema=_ACTORS))
+        con.execute(
+            "INSERT INTO actors SELECT * FROM mm_registry ON CONFLICT (actor_id) DO UPDATE SET "
+            "name = excluded.name, type = excluded.type, country = excluded.country, "
+            "aliases = excluded.aliases, speaks_for = excluded.speaks_for, origin = 'registry'"
+        )
+        con.unregister("mm_registry")
+
+
+def write_results(db: Path, results: list[DocAnnotations], version: str) -> None:
+    """Replace the annotations of these documents in one transaction."""
+    if not results:
+        return
+    ids = pa.table({"doc_id": [r.doc_id for r in results]})
+    actors: dict[str, Row] = {}
+    for r in results:
+        for a in r.actors:
+            actors.setdefault(a["actor_id"], a)
+
+    def table(rows: list[Row], extra: dict[str, Any], schema: pa.Schema) -> pa.Table:
+        return pa.Table.from_pylist([{**row, **extra} for row in rows], schema=schema)
+
+    tables = {
+        "mentions": table(
+            [m for r in results for m in r.mentions], {"nlp_version": version}, _MENTIONS
+        ),
+        "quotes": table([q for r in results for q in r.quotes], {"nlp_version": version}, _QUOTES),
+        "stances": table(
+            [s for r in results for s in r.stances], {"nlp_version": version}, _STANCES
+        ),
+    }
+    with connect(db) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.register("mm_ids", ids)
+            con.register("mm_actors", pa.Table.from_pylist(list(actors.values()), schema=_ACTORS))
+            con.execute(
+                "INSERT INTO actors SELECT actor_id, name, type, country, aliases, speaks_for, "
+                "origin FROM mm_actors ON CONFLICT (actor_id) DO UPDATE SET "
+                "name = excluded.name, type = excluded.type, country = excluded.country, "
+                "aliases = excluded.aliases, speaks_for = excluded.speaks_for, "
+                "origin = excluded.origin"
+            )
+            for name, data in tables.items():
+                con.execute(f"DELETE FROM {name} WHERE doc_id IN (SELECT doc_id FROM mm_ids)")
+                con.register(f"mm_{name}", data)
+                columns = ", ".join(data.schema.names)
+                con.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM mm_{name}")
+                con.unregister(f"mm_{name}")
+            con.execute(
+                "UPDATE documents SET nlp_version = ? WHERE doc_id IN (SELECT doc_id FROM mm_ids)",
+                [version],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.unregister("mm_ids")
+            con.unregister("mm_actors")
+
+
+def record_tag_run(db: Path, figures: dict[str, Any]) -> None:
+    """A `tag` run in crawl_runs, with its figures."""
+    with connect(db) as con:
+        run_id = start_run(con, "tag", [])
+        update_run(
+            con,
+            run_id,
+            {**figures, "finished": dt.datetime.now(dt.UTC).isoformat()},
+            "ok",
+        )
+
+
+_MENTIONS = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("actor_id", pa.string()),
+        ("start_char", pa.int32()),
+        ("end_char", pa.int32()),
+        ("text", pa.string()),
+        ("label", pa.string()),
+        ("nlp_version", pa.string()),
+    ]
+)
+_QUOTES = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("speaker_actor_id", pa.string()),
+        ("quote", pa.string()),
+        ("start_char", pa.int32()),
+        ("end_char", pa.int32()),
+        ("kind", pa.string()),
+        ("nlp_version", pa.string()),
+    ]
+)
+_STANCES = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("actor_id", pa.string()),
+        ("target", pa.string()),
+        ("polarity", pa.string()),
+        ("confidence", pa.float64()),
+        ("evidence", pa.string()),
+        ("basis", pa.string()),
+        ("start_char", pa.int32()),
+        ("end_char", pa.int32()),
+        ("nlp_version", pa.string()),
+    ]
+)
+_ACTORS = pa.schema(
+    [
+        ("actor_id", pa.string()),
+        ("name", pa.string()),
+        ("type", pa.string()),
+        ("country", pa.string()),
+        ("aliases", pa.list_(pa.string())),
+        ("speaks_for", pa.string()),
+        ("origin", pa.string()),
+    ]
+)

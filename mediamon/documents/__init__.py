@@ -1,0 +1,2 @@
+"""Document processing shared by crawl, ingest and re-extraction: decoding, extraction,
+publication dates, structured data and topic relevance. Imports no Scrapy."""

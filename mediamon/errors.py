@@ -1,0 +1,44 @@
+"""Error types raised by the library; the CLI turns them into one-line messages."""
+
+
+class MediamonError(Exception):
+    """Base for every error a user can cause and fix.
+
+    The message says what went wrong and how to fix it, on one line.
+    """
+
+    exit_code = 1
+
+
+class CorpusNotFoundError(MediamonError):
+    """The corpus file does not exist (and the command does not create it)."""
+
+
+class NotACorpusError(MediamonError):
+    """The file exists but is not a DuckDB database, or is one that mediamon did not create."""
+
+
+class CorpusLockedError(MediamonError):
+    """Another process holds the corpus for longer than we are willing to wait."""
+
+    exit_code = 3
+
+
+class SchemaError(MediamonError):
+    """The corpus was written by a newer mediamon, or a migration failed."""
+
+
+class QueryError(MediamonError):
+    """Bad SQL, an unknown named query, a missing parameter, or a write in a read-only query."""
+
+
+class InputError(MediamonError):
+    """A file to ingest or a configuration file is missing or malformed."""
+
+
+class SearchError(MediamonError):
+    """The search index is missing or a query has nothing to search for."""
+
+
+class ExportError(MediamonError):
+    """A bad export option, an unwritable file, or PNG without a browser to render it."""

@@ -1,0 +1,1 @@
+"""Timeline exports, charts and the HTML report: everything read through corpus/."""

@@ -1,0 +1,195 @@
+"""`mediamon schedule`: crawl then tag, again and again, unattended.
+
+Each cycle runs `mediamon crawl` and then `mediamon tag` as child processes (Twisted's reactor
+cannot be started twice in one process, and a child that dies cannot take the scheduler with
+it). A lock file next to the corpus keeps two schedulers from overlapping. SIGTERM or Ctrl-C
+is passed on to the running child, which finishes the batch it is writing, records its run as
+interrupted and exits; then the scheduler exits too.
+"""
+
+import datetime as dt
+import fcntl
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any
+
+from mediamon.corpus.connection import connect
+from mediamon.corpus.runs import last_crawl
+from mediamon.errors import MediamonError
+from mediamon.schedule.timing import Cron
+
+logger = logging.getLogger(__name__)
+
+CHILD_GRACE_SECONDS = 60.0
+
+
+def _relay(stream: IO[bytes] | None, step: str) -> None:
+    if stream is None:
+        return
+    for raw in stream:
+        line = raw.decode("utf-8", errors="replace").rstrip()
+        if line:
+            logger.warning("[%s] %s", step, line)
+
+
+class SchedulerBusyError(MediamonError):
+    exit_code = 4
+
+
+@dataclass
+class Cycle:
+    number: int
+    crawl_status: str = "not run"
+    tag_status: str = "not run"
+    figures: dict[str, Any] = field(default_factory=dict)
+
+    def line(self) -> str:
+        f = self.figures
+        errors = ", ".join(f"{k} {v}" for k, v in sorted(f.get("errors", {}).items())) or "none"
+        return (
+            f"cycle {self.number}: crawl {self.crawl_status}, {f.get('pages_fetched', 0)} pages, "
+            f"{f.get('documents_new', 0)} new, {f.get('documents_updated', 0)} updated; "
+            f"errors {errors}; tag {self.tag_status}"
+        )
+
+
+class SchedulerLock:
+    """An exclusive lock file beside the corpus; the kernel drops it if we are killed."""
+
+    def __init__(self, db: Path) -> None:
+        self.path = db.with_name(db.name + ".schedule.lock")
+        self._file: IO[str] | None = None
+
+    def __enter__(self) -> "SchedulerLock":
+        self._file = self.path.open("a+")
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._file.seek(0)
+            holder = self._file.read().strip() or "another process"
+            self._file.close()
+            raise SchedulerBusyError(
+                f"another scheduler ({holder}) is running for this corpus; stop it first, or "
+                f"use another --db (lock: {self.path})"
+            ) from None
+        self._file.seek(0)
+        self._file.truncate()
+        self._file.write(f"PID {os.getpid()}")
+        self._file.flush()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+
+
+class Scheduler:
+    def __init__(
+        self,
+        db: Path,
+        sources: Path | None,
+        every: float | None = None,
+        cron: Cron | None = None,
+        once: bool = False,
+        extra_args: list[str] | None = None,
+        report: Callable[[Cycle], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.sources = sources
+        self.every = every
+        self.cron = cron
+        self.once = once
+        self.extra_args = extra_args or []
+        self.report = report or (lambda cycle: logger.info(cycle.line()))
+        self._stop = threading.Event()
+        self._child: subprocess.Popen[bytes] | None = None
+
+    def stop(self, signum: int | None = None, frame: FrameType | None = None) -> None:
+        """Finish the current step gracefully, then exit."""
+        if not self._stop.is_set():
+            logger.warning("stopping: the current batch is finished and recorded first")
+        self._stop.set()
+        child = self._child
+        if child is not None and child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+
+    def run(self) -> int:
+        """Cycles until stopped (or once); returns the number of cycles run."""
+        previous = {s: signal.signal(s, self.stop) for s in (signal.SIGTERM, signal.SIGINT)}
+        cycles = 0
+        try:
+            with SchedulerLock(self.db):
+                while not self._stop.is_set():
+                    cycles += 1
+                    started = dt.datetime.now()
+                    self.report(self._cycle(cycles))
+                    if self.once or self._stop.is_set():
+                        break
+                    self._stop.wait(self._seconds_until_next(started))
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        return cycles
+
+    def _seconds_until_next(self, started: dt.datetime) -> float:
+        now = dt.datetime.now()
+        if self.cron is not None:
+            return max(0.0, (self.cron.next_after(now) - now).total_seconds())
+        return max(0.0, (self.every or 0.0) - (now - started).total_seconds())
+
+    def _cycle(self, number: int) -> Cycle:
+        cycle = Cycle(number)
+        crawl = ["crawl", *(["--sources", str(self.sources)] if self.sources else [])]
+        code = self._child_run([*crawl, *self.extra_args])
+        cycle.crawl_status, cycle.figures = self._last_crawl(code)
+        if self._stop.is_set():
+            return cycle
+        code = self._child_run(["tag"])
+        cycle.tag_status = "ok" if code == 0 else f"failed (exit {code})"
+        return cycle
+
+    def _child_run(self, args: list[str]) -> int:
+        command = [sys.executable, "-m", "mediamon", "--db", str(self.db), *args]
+        # the child must not take our terminal's Ctrl-C itself: we forward it, once
+        env = {**os.environ, "MEDIAMON_PARENT_PID": str(os.getpid())}
+        # the child's warnings come through our log; if we die, its writes fail harmlessly
+        # instead of filling a pipe that nobody reads
+        self._child = subprocess.Popen(
+            command,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        step = args[0]
+        stream = self._child.stderr
+        threading.Thread(target=_relay, args=(stream, step), daemon=True).start()
+        try:
+            while True:
+                try:
+                    return self._child.wait(timeout=1.0)
+                except subprocess.TimeoutExpired:
+                    continue
+        finally:
+            if self._child.poll() is None:
+                self._child.kill()
+            self._child = None
+
+    def _last_crawl(self, code: int) -> tuple[str, dict[str, Any]]:
+        try:
+            with connect(self.db, read_only=True) as con:
+                last = last_crawl(con)
+        except MediamonError as exc:
+            return f"failed (exit {code}): {exc}", {}
+        if last is None:
+            return f"failed (exit {code})", {}
+        return last
