@@ -2,6 +2,8 @@
 (tests/corpus_fixture.py)."""
 
 import datetime as dt
+import hashlib
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +11,7 @@ import pytest
 
 from mediamon import queries
 from mediamon.corpus import connect
+from mediamon.corpus.migrate import NAMED_QUERY_RE
 from mediamon.corpus.reading import bind_named, run
 from tests.corpus_fixture import build_fixture, doc_id
 
@@ -177,3 +180,35 @@ def test_min_confidence_keeps_only_surer_stances(fixture_db: Path) -> None:
         assert named(con, "stance_timeline", target="scanning", min_confidence="0.81") == []
         assert named(con, "timeline_cell_documents", min_confidence="0.81") == []
         assert named(con, "timeline_cell_documents", min_confidence="0.5")
+
+
+def test_the_view_is_the_named_query_at_its_defaults(fixture_db: Path) -> None:
+    with connect(fixture_db, read_only=True) as con:
+        view = con.execute(
+            "SELECT period_start, actor_id, target, n_favor, n_against, n_neutral, n_docs "
+            "FROM stance_timeline ORDER BY ALL"
+        ).fetchall()
+        rows = named(con, "stance_timeline")
+    assert view, "the fixture has dated stances"
+    assert view == sorted(
+        (r["period"], r["actor"], r["target"], r["n_favor"], r["n_against"], r["n_neutral"],
+         r["n_docs"])
+        for r in rows
+    )  # fmt: skip
+
+
+def test_views_built_from_named_queries_are_rebuilt_when_the_query_changes() -> None:
+    """A view made from a named query pins the query's text by hash: edit the query, and a new
+    migration must re-create the view, or corpora made before would keep the old one."""
+    pinned: dict[str, str] = {}
+    folder = resources.files("mediamon.corpus").joinpath("migrations")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        for match in NAMED_QUERY_RE.finditer(entry.read_text(encoding="utf-8")):
+            pinned[match["name"]] = match["sha"]  # the latest migration wins
+    assert "stance_timeline" in pinned
+    for name, sha in pinned.items():
+        text = resources.files("mediamon.queries").joinpath(f"{name}.sql").read_bytes()
+        assert hashlib.sha256(text).hexdigest() == sha, (
+            f"queries/{name}.sql changed since the migration that builds a view from it: add a "
+            "migration that re-creates the view with the new hash"
+        )

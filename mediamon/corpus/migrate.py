@@ -2,6 +2,11 @@
 
 Each file `migrations/NNN_name.sql` runs once, in its own transaction. Opening an older corpus
 read-write upgrades it; a corpus from a newer mediamon is refused rather than guessed at.
+
+A migration may build a view from a named query, so that a query such as the stance timeline is
+written once: `{{named_query NAME sha256=HEX}}` is replaced by the query with every parameter at
+its declared default. The hash pins the query text the migration was written for; when the query
+changes, a test asks for a new migration that re-creates the view.
 """
 
 import logging
@@ -13,11 +18,14 @@ from pathlib import Path
 
 import duckdb
 
+from mediamon import queries
 from mediamon.errors import NotACorpusError, SchemaError
 
 logger = logging.getLogger(__name__)
 
 _NAME_RE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+NAMED_QUERY_RE = re.compile(r"\{\{named_query (?P<name>[a-z_]+) sha256=(?P<sha>[0-9a-f]{64})\}\}")
+_PARAM_RE = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
 
 @dataclass(frozen=True)
@@ -33,12 +41,44 @@ def migrations() -> tuple[Migration, ...]:
     for entry in resources.files("mediamon.corpus").joinpath("migrations").iterdir():
         match = _NAME_RE.match(entry.name)
         if match:
-            found.append(Migration(int(match.group(1)), match.group(2), entry.read_text()))
+            sql = NAMED_QUERY_RE.sub(lambda m: at_defaults(m["name"]), entry.read_text())
+            found.append(Migration(int(match.group(1)), match.group(2), sql))
     found.sort(key=lambda m: m.version)
     versions = [m.version for m in found]
     if versions != list(range(1, len(found) + 1)):
         raise SchemaError(f"migrations are not numbered 001..N without gaps: {versions}")
     return tuple(found)
+
+
+def _literal(param: queries.Param) -> str:
+    default = param.default
+    if default is None:
+        raise SchemaError(f"parameter {param.name} has no default, so no view can be built")
+    if default.upper() == "NULL":
+        return f"CAST(NULL AS {param.type})"
+    if param.type in ("INTEGER", "DOUBLE"):
+        float(default)  # a number, or the query file is wrong
+        return f"CAST({default} AS {param.type})"
+    quoted = default.replace("'", "''")
+    return f"CAST('{quoted}' AS {param.type})"
+
+
+def at_defaults(name: str) -> str:
+    """The named query's SQL with every parameter replaced by its declared default."""
+    query = queries.get(name)
+    if query is None:
+        raise SchemaError(f"a migration names the query {name!r}, which queries/ does not have")
+    literals = {p.name: _literal(p) for p in query.params}
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1) not in literals:
+            raise SchemaError(f"query {name} uses ${match.group(1)}, which it does not declare")
+        return literals[match.group(1)]
+
+    body = "\n".join(
+        line for line in query.sql.splitlines() if not line.lstrip().startswith("--")
+    )
+    return _PARAM_RE.sub(replace, body).strip().rstrip(";")
 
 
 def latest_version() -> int:
