@@ -5,7 +5,7 @@ What is realistic is the shape, not the prose (that is synthetic_text.py):
 - publication dates over seven years, growing, thinner at weekends, with bursts around the
   debate's real events; about 4% undated;
 - lengths log-normal (median about 380 words);
-- actors from config/actors.toml plus discovered ones, mentioned with Zipf popularity;
+- actors from the bundled actors.toml plus discovered ones, mentioned with Zipf popularity;
 - stances on e2ee and scanning with both polarities, from each actor type's disposition, and
   some actors changing sides at a date; quotes carrying the stance's evidence;
 - about 7% syndicated copies sharing their original's cluster_id and annotations.
@@ -120,7 +120,8 @@ class Generator:
         )
 
     def _actors(self, discovered: int) -> pa.Table:
-        registry = tomllib.loads((REPO / "config" / "actors.toml").read_text(encoding="utf-8"))
+        actors_file = REPO / "mediamon" / "config" / "actors.toml"
+        registry = tomllib.loads(actors_file.read_text(encoding="utf-8"))
         rows = [
             (a["id"], a["name"], a["type"], a.get("country"), "registry")
             for a in registry["actors"]

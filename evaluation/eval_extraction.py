@@ -1,6 +1,6 @@
 """Extraction and date quality benchmark, with a gate.
 
-Runs our pipeline (crawler.extract / crawler.dates) and, in the same process over the same
+Runs our pipeline (documents.extract / documents.dates) and, in the same process over the same
 pages, bare trafilatura and bare htmldate, on the labelled pages in ``../shared/eval``:
 
 - trafilatura-eval: `with` / `without` snippets pooled over all pages -> precision, recall, F1;

@@ -1,4 +1,4 @@
-"""Publication dates with provenance (crawler.dates), on small hand-written pages."""
+"""Publication dates with provenance (documents/dates.py), on small hand-written pages."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Article text and metadata (crawler.extract) and page decoding, on hand-written pages."""
+"""Article text and metadata (documents/extract.py) and page decoding, on hand-written pages."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The NLP evaluation sets, their loader (nlp/evalset.py), the scorer (nlp/evaluate.py) and the
-baselines (nlp/baselines.py)."""
+"""The NLP evaluation sets, their loader (evaluation/evalset.py), the scorer
+(evaluation/evaluate.py) and the baselines (evaluation/baselines.py)."""
 
 import json
 from collections import Counter

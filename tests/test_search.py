@@ -165,7 +165,7 @@ def test_cli_index(tmp_path: Path) -> None:
 
 
 def test_ingest_brings_the_index_up_to_date(tmp_path: Path) -> None:
-    """crawl and ingest end with refresh_after_write (wired in crawler/ingest.py and run.py)."""
+    """crawl and ingest end with refresh_after_write (documents/ingest.py, crawler/run.py)."""
     db = tmp_path / "c.duckdb"
     records = tmp_path / "new.jsonl"
     records.write_text(

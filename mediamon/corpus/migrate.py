@@ -75,9 +75,7 @@ def at_defaults(name: str) -> str:
             raise SchemaError(f"query {name} uses ${match.group(1)}, which it does not declare")
         return literals[match.group(1)]
 
-    body = "\n".join(
-        line for line in query.sql.splitlines() if not line.lstrip().startswith("--")
-    )
+    body = "\n".join(line for line in query.sql.splitlines() if not line.lstrip().startswith("--"))
     return _PARAM_RE.sub(replace, body).strip().rstrip(";")
 
 
