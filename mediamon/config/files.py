@@ -318,7 +318,8 @@ def _fields(model: type[BaseModel]) -> dict[str, FieldInfo]:
 
 
 def _field_at(model: type[BaseModel], loc: Loc) -> tuple[type[BaseModel] | None, FieldInfo | None]:
-    """The model holding the last key of ``loc``, and that key's field when it is one."""
+    """The model holding the last key of ``loc``, and the field (or list item, or table value)
+    there: its description and bounds make the message."""
     annotation: Any = model
     holder: type[BaseModel] | None = None
     info: FieldInfo | None = None
@@ -340,6 +341,10 @@ def _field_at(model: type[BaseModel], loc: Loc) -> tuple[type[BaseModel] | None,
             annotation = args[1]
         else:
             return holder, None
+        if (
+            get_origin(annotation) is Annotated
+        ):  # an item's own constraints: Annotated[float, Field(gt=0)]
+            info = next((a for a in get_args(annotation)[1:] if isinstance(a, FieldInfo)), None)
     return holder, info
 
 
