@@ -110,7 +110,9 @@ class Item:
 
 
 # ------------------------------------------------------------------------------ the schema
-LAYOUT = Layout("evaluation set", hint="see evaluation/sets/README.md for the format")
+LAYOUT = Layout(
+    "evaluation set", hint="see evaluation/sets/README.md for the format", table="a JSON object"
+)
 
 
 def _non_blank(value: str) -> str:

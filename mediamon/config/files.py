@@ -76,6 +76,7 @@ class Layout:
     kind: str
     entries: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)
     hint: str = ""  # how to get a good copy, appended to file-level errors
+    table: str = "a table"  # what the format calls a mapping ("a JSON object" in JSON lines)
 
 
 # ------------------------------------------------------------------ reading
@@ -143,7 +144,7 @@ def read_jsonl(
     text = _read_text(path, layout.kind, layout.hint)
     out: list[M] = []
     seen: dict[str, int] = {}
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    for lineno, line in enumerate(text.split("\n"), start=1):  # not splitlines: U+2028 is text
         if not line.strip():
             continue
         try:
@@ -196,7 +197,7 @@ def describe(
     key = _key(rest)
     if key:
         parts.append(key)
-    parts.append(_problem(error, model, loc))
+    parts.append(_problem(error, model, loc, layout.table))
     more = len(errors) - 1
     line = ": ".join(parts)
     if more:
@@ -251,7 +252,7 @@ _TYPES = {
 }
 
 
-def _problem(error: Any, model: type[BaseModel], loc: Loc) -> str:
+def _problem(error: Any, model: type[BaseModel], loc: Loc, table: str) -> str:
     kind = error["type"]
     value = error.get("input")
     ctx = error.get("ctx") or {}
@@ -265,29 +266,31 @@ def _problem(error: Any, model: type[BaseModel], loc: Loc) -> str:
     if kind == "missing":
         return "is required but missing"
     if kind in _TYPES:
-        return f"must be {described or _TYPES[kind]}, not {show(value)}"
+        expected = table if _TYPES[kind] == "a table" else _TYPES[kind]
+        return f"must be {described or expected}, not {show(value, table)}"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         bounds = _bounds(info) or _bounds_from(ctx)
-        return f"must be {bounds}, not {show(value)}"
+        return f"must be {bounds}, not {show(value, table)}"
     if kind == "finite_number":
-        return f"must be a finite number, not {show(value)}"
+        return f"must be a finite number, not {show(value, table)}"
     if kind in ("too_short", "string_too_short"):
         return "must not be empty" if ctx.get("min_length") == 1 else error["msg"].lower()
     if kind == "string_pattern_mismatch":
-        return f"must be {described or 'of the form ' + ctx.get('pattern', '')}, not {show(value)}"
+        shape = described or f"of the form {ctx.get('pattern', '')}"
+        return f"must be {shape}, not {show(value, table)}"
     if kind == "literal_error":
-        return f"must be one of {ctx.get('expected')}, not {show(value)}"
+        return f"must be one of {ctx.get('expected')}, not {show(value, table)}"
     if kind in ("value_error", "assertion_error") and "error" in ctx:
         return str(ctx["error"])
     return str(error["msg"])
 
 
-def show(value: Any) -> str:
+def show(value: Any, table: str = "a table") -> str:
     """A value as the message quotes it: TOML's true/false, tables by name, long ones cut."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):
-        return "a table"
+        return table
     text = repr(value)
     return text if len(text) <= 60 else text[:56] + " ..."
 
