@@ -3,13 +3,13 @@ spaCy NER for mentions (:func:`ner_baseline`) and a sentence-level sentiment cou
 (:func:`sentiment_baseline`)."""
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evaluation.evalset import DEFAULT_STANCE_CONFIG, NER_LABELS
 from evaluation.evaluate import Prediction
+from mediamon.config import stance as stance_schema
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -66,18 +66,8 @@ NEGATIVE_WORDS = _words(
 def load_target_terms(path: str | Path | None = None) -> dict[str, tuple[str, ...]]:
     """The ``terms`` of every target in a stance config (default: config/stance.toml)."""
     source = Path(path) if path is not None else DEFAULT_STANCE_CONFIG
-    with source.open("rb") as fh:
-        config = tomllib.load(fh)
-    targets = config.get("targets")
-    if not isinstance(targets, dict) or not targets:
-        raise ValueError(f"{source}: no [targets.*] tables")
-    terms: dict[str, tuple[str, ...]] = {}
-    for name, table in targets.items():
-        values = table.get("terms") if isinstance(table, dict) else None
-        if not isinstance(values, list) or not values:
-            raise ValueError(f"{source}: targets.{name}.terms must be a non-empty list")
-        terms[name] = tuple(str(v).lower() for v in values)
-    return terms
+    file = stance_schema.load(source)  # ConfigError (a ValueError), one line, when malformed
+    return {name: tuple(t.lower() for t in target.terms) for name, target in file.targets.items()}
 
 
 def _term_pattern(terms: Iterable[str]) -> re.Pattern[str]:

@@ -265,8 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     for path in paths:
         try:
             sets[path.name] = load_items(path)
-        except (OSError, ValueError) as exc:
-            print(f"cannot load the labelled set {path}: {exc}", file=sys.stderr)
+        except ValueError as exc:  # ConfigError: one line naming the file, line and key
+            print(f"eval_nlp: {exc}", file=sys.stderr)
             return 2
     try:
         analyzer = None if args.baselines_only else load_analyzer(args.analyzer)

@@ -5,17 +5,16 @@ actors a system must find, every quote and reported statement with its speaker, 
 (actor, target, polarity) stance facts, each with its basis and the phenomena it exercises.
 """
 
-import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Annotated, Any
 
-from mediamon.nlp.actors import TYPES
+from pydantic import AfterValidator, Field, model_validator
 
-if TYPE_CHECKING:
-    pass
+from mediamon.config.actors import TYPES
+from mediamon.config.files import At, Layout, Strict, read_jsonl, validate
 
 log = logging.getLogger(__name__)
 
@@ -110,44 +109,159 @@ class Item:
     phenomena: tuple[str, ...]
 
 
-def _fail(where: str, message: str) -> ValueError:
-    return ValueError(f"{where}: {message}")
+# ------------------------------------------------------------------------------ the schema
+LAYOUT = Layout(
+    "evaluation set", hint="see evaluation/sets/README.md for the format", table="a JSON object"
+)
 
 
-def _string(obj: Mapping[str, Any], key: str, where: str, *, optional: bool = False) -> Any:
-    if key not in obj:
-        if optional:
-            return None
-        raise _fail(where, f"missing key {key!r}")
-    value = obj[key]
-    if value is None and optional:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise _fail(where, f"{key!r} must be a non-empty string, got {value!r}")
+def _non_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must be a non-empty string")
     return value
 
 
-def _list(obj: Mapping[str, Any], key: str, where: str) -> list[Any]:
-    value = obj.get(key)
-    if not isinstance(value, list):
-        raise _fail(where, f"{key!r} must be a list, got {value!r}")
-    return value
+def _one_of(allowed: Sequence[str]) -> Any:
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}, not {value!r}")
+        return value
+
+    return AfterValidator(check)
 
 
-def _choice(value: str, allowed: Sequence[str], what: str, where: str) -> str:
-    if value not in allowed:
-        raise _fail(where, f"{what} {value!r} is not one of {', '.join(allowed)}")
-    return value
-
-
-def _phenomena(values: Any, where: str) -> tuple[str, ...]:
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise _fail(where, f"'phenomena' must be a list of strings, got {values!r}")
-    for value in values:
-        _choice(value, tuple(PHENOMENA), "phenomenon", where)
+def _phenomena(values: list[str]) -> list[str]:
+    for n, value in enumerate(values):
+        if value not in PHENOMENA:
+            raise At((n,), f"must be one of {', '.join(PHENOMENA)}, not {value!r}")
     if len(set(values)) != len(values):
-        raise _fail(where, f"repeated phenomenon in {values!r}")
-    return tuple(values)
+        raise ValueError(f"repeats a phenomenon: {values!r}")
+    return values
+
+
+Text = Annotated[str, AfterValidator(_non_blank)]
+Phenomena = Annotated[list[str], AfterValidator(_phenomena)]
+
+
+class _Actor(Strict):
+    name: Text
+    type: Annotated[str, _one_of(ACTOR_TYPES)]
+    aliases: list[Text] = Field(default=[], description="a list of non-empty strings")
+
+
+class _Quote(Strict):
+    speaker: str
+    fragment: Text
+    kind: Annotated[str, _one_of(QUOTE_KINDS)]
+
+
+class _Stance(Strict):
+    actor: str
+    target: Annotated[str, _one_of(TARGETS)]
+    polarity: Annotated[str, _one_of(POLARITIES)]
+    basis: Annotated[str, _one_of(BASES)]
+    phenomena: Phenomena | None = None  # None: the item's
+
+
+class _Item(Strict):
+    """One line of a set; the rules of evaluation/sets/README.md."""
+
+    id: Text
+    kind: Annotated[str, _one_of(ITEM_KINDS)]
+    title: Text
+    author: Text | None = None
+    text: Text
+    actors: list[_Actor]
+    mentions: list[str]
+    quotes: list[_Quote]
+    stances: list[_Stance]
+    phenomena: Phenomena = Field(default=[], description="a list of phenomena")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "_Item":
+        lower_text = self.text.casefold()
+        flat_text = _squash(self.text)
+        by_name: dict[str, _Actor] = {}
+        for n, actor in enumerate(self.actors):
+            for alias in actor.aliases:
+                if alias.casefold() not in lower_text:
+                    where = ("actors", n, "aliases")
+                    raise At(where, f"alias {alias!r} does not occur in the text")
+            if actor.name in by_name:
+                raise At(("actors", n, "name"), f"actor {actor.name!r} is declared twice")
+            by_name[actor.name] = actor
+
+        def known(name: str, loc: tuple[str | int, ...]) -> None:
+            if name not in by_name:
+                raise At(loc, f"{name!r} is not declared in 'actors'")
+
+        for n, mention in enumerate(self.mentions):
+            known(mention, ("mentions", n))
+            if mention in self.mentions[:n]:
+                raise At(("mentions", n), f"repeated mention {mention!r}")
+            actor = by_name[mention]
+            if not any(form.casefold() in lower_text for form in (actor.name, *actor.aliases)):
+                raise At(
+                    ("mentions", n), f"{mention!r}: neither its name nor an alias is in the text"
+                )
+        for n, quote in enumerate(self.quotes):
+            known(quote.speaker, ("quotes", n, "speaker"))
+            if _squash(quote.fragment) not in flat_text:
+                where = ("quotes", n, "fragment")
+                raise At(where, f"{quote.fragment!r} does not occur in the text")
+            words = len(quote.fragment.split())
+            if not FRAGMENT_MIN_WORDS <= words <= FRAGMENT_MAX_WORDS:
+                raise At(
+                    ("quotes", n, "fragment"),
+                    f"{quote.fragment!r} has {words} words, "
+                    f"expected {FRAGMENT_MIN_WORDS} to {FRAGMENT_MAX_WORDS}",
+                )
+        pairs: set[tuple[str, str]] = set()
+        for n, stance in enumerate(self.stances):
+            known(stance.actor, ("stances", n, "actor"))
+            missing = set(stance.phenomena or ()) - set(self.phenomena)
+            if missing:
+                raise At(
+                    ("stances", n, "phenomena"),
+                    f"{sorted(missing)} are not listed in the item's phenomena",
+                )
+            if stance.basis == "authored" and stance.actor != self.author:
+                raise At(
+                    ("stances", n, "basis"),
+                    f"'authored' but {stance.actor!r} is not the item's author",
+                )
+            if (stance.actor, stance.target) in pairs:
+                raise At(
+                    ("stances", n),
+                    f"{stance.actor!r} has two stances on the same target {stance.target!r}",
+                )
+            pairs.add((stance.actor, stance.target))
+        if self.author is not None and self.kind == "opinion" and self.author not in by_name:
+            raise At(("author",), f"{self.author!r} is not declared in 'actors'")
+        return self
+
+    def item(self) -> Item:
+        return Item(
+            id=self.id,
+            kind=self.kind,
+            title=self.title,
+            author=self.author,
+            text=self.text,
+            actors=tuple(GoldActor(a.name, a.type, tuple(a.aliases)) for a in self.actors),
+            mentions=tuple(self.mentions),
+            quotes=tuple(GoldQuote(q.speaker, q.fragment, q.kind) for q in self.quotes),
+            stances=tuple(
+                GoldStance(
+                    s.actor,
+                    s.target,
+                    s.polarity,
+                    s.basis,
+                    tuple(s.phenomena if s.phenomena is not None else self.phenomena),
+                )
+                for s in self.stances
+            ),
+            phenomena=tuple(self.phenomena),
+        )
 
 
 def _squash(text: str) -> str:
@@ -155,138 +269,19 @@ def _squash(text: str) -> str:
 
 
 def parse_item(obj: Any, where: str = "item") -> Item:
-    """Build an :class:`Item` from one decoded JSON line, checking every rule of the format."""
-    if not isinstance(obj, dict):
-        raise _fail(where, f"expected a JSON object, got {type(obj).__name__}")
-    item_id = _string(obj, "id", where)
-    where = f"{where} ({item_id})"
-    kind = _choice(_string(obj, "kind", where), ITEM_KINDS, "kind", where)
-    title = _string(obj, "title", where)
-    author = _string(obj, "author", where, optional=True)
-    text = _string(obj, "text", where)
-    flat_text = _squash(text)
-    lower_text = text.casefold()
+    """Build an :class:`Item` from one decoded JSON line, checking every rule of the format.
 
-    actors: list[GoldActor] = []
-    for n, raw in enumerate(_list(obj, "actors", where)):
-        at = f"{where} actors[{n}]"
-        if not isinstance(raw, dict):
-            raise _fail(at, "expected an object")
-        aliases = raw.get("aliases", [])
-        if not isinstance(aliases, list) or not all(
-            isinstance(a, str) and a.strip() for a in aliases
-        ):
-            raise _fail(at, f"'aliases' must be a list of non-empty strings, got {aliases!r}")
-        actor = GoldActor(
-            name=_string(raw, "name", at),
-            type=_choice(_string(raw, "type", at), ACTOR_TYPES, "actor type", at),
-            aliases=tuple(aliases),
-        )
-        for alias in actor.aliases:
-            if alias.casefold() not in lower_text:
-                raise _fail(at, f"alias {alias!r} does not occur in the text")
-        actors.append(actor)
-    names = [a.name for a in actors]
-    if len(set(names)) != len(names):
-        raise _fail(where, f"actor declared twice in {names!r}")
-    declared = set(names)
-    by_name = {a.name: a for a in actors}
-
-    def known(name: Any, what: str) -> str:
-        if not isinstance(name, str) or name not in declared:
-            raise _fail(where, f"{what} {name!r} is not declared in 'actors'")
-        return name
-
-    mentions = tuple(known(m, "mention") for m in _list(obj, "mentions", where))
-    if len(set(mentions)) != len(mentions):
-        raise _fail(where, f"repeated mention in {list(mentions)!r}")
-    for mention in mentions:
-        actor = by_name[mention]
-        if not any(form.casefold() in lower_text for form in (actor.name, *actor.aliases)):
-            raise _fail(where, f"mention {mention!r}: neither the name nor an alias is in the text")
-
-    quotes: list[GoldQuote] = []
-    for n, raw in enumerate(_list(obj, "quotes", where)):
-        at = f"{where} quotes[{n}]"
-        if not isinstance(raw, dict):
-            raise _fail(at, "expected an object")
-        quote = GoldQuote(
-            speaker=known(raw.get("speaker"), "quote speaker"),
-            fragment=_string(raw, "fragment", at),
-            kind=_choice(_string(raw, "kind", at), QUOTE_KINDS, "quote kind", at),
-        )
-        if _squash(quote.fragment) not in flat_text:
-            raise _fail(at, f"fragment {quote.fragment!r} does not occur in the text")
-        words = len(quote.fragment.split())
-        if not FRAGMENT_MIN_WORDS <= words <= FRAGMENT_MAX_WORDS:
-            raise _fail(
-                at,
-                f"fragment {quote.fragment!r} has {words} words, "
-                f"expected {FRAGMENT_MIN_WORDS} to {FRAGMENT_MAX_WORDS}",
-            )
-        quotes.append(quote)
-
-    item_phenomena = _phenomena(obj.get("phenomena", []), where)
-    stances: list[GoldStance] = []
-    for n, raw in enumerate(_list(obj, "stances", where)):
-        at = f"{where} stances[{n}]"
-        if not isinstance(raw, dict):
-            raise _fail(at, "expected an object")
-        fact_phenomena = _phenomena(raw["phenomena"], at) if "phenomena" in raw else item_phenomena
-        stance = GoldStance(
-            actor=known(raw.get("actor"), "stance actor"),
-            target=_choice(_string(raw, "target", at), TARGETS, "target", at),
-            polarity=_choice(_string(raw, "polarity", at), POLARITIES, "polarity", at),
-            basis=_choice(_string(raw, "basis", at), BASES, "basis", at),
-            phenomena=fact_phenomena,
-        )
-        missing = set(stance.phenomena) - set(item_phenomena)
-        if missing:
-            raise _fail(at, f"phenomena {sorted(missing)} are not listed in the item's phenomena")
-        if stance.basis == "authored" and stance.actor != author:
-            raise _fail(at, f"basis 'authored' but {stance.actor!r} is not the item's author")
-        stances.append(stance)
-    pairs = [(s.actor, s.target) for s in stances]
-    if len(set(pairs)) != len(pairs):
-        raise _fail(where, "an actor has two stances on the same target")
-    if author is not None and kind == "opinion" and author not in declared:
-        raise _fail(where, f"author {author!r} is not declared in 'actors'")
-
-    return Item(
-        id=item_id,
-        kind=kind,
-        title=title,
-        author=author,
-        text=text,
-        actors=tuple(actors),
-        mentions=mentions,
-        quotes=tuple(quotes),
-        stances=tuple(stances),
-        phenomena=item_phenomena,
-    )
+    A broken rule raises ConfigError (a ValueError) whose one line starts with ``where``.
+    """
+    return validate(obj, _Item, LAYOUT, source=where).item()
 
 
 def load_items(path: str | Path | None = None) -> list[Item]:
     """Read and validate a labelled set (default: the bundled one), one JSON object per line.
 
-    Raises ``ValueError`` naming the file and line number of the first bad line.
+    Raises ConfigError (a ValueError), one line naming the file, the line and the key.
     """
     source = Path(path) if path is not None else DEFAULT_ITEMS
-    items: list[Item] = []
-    seen: dict[str, int] = {}
-    with source.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            where = f"{source}: line {lineno}"
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{where}: invalid JSON ({exc.msg})") from exc
-            item = parse_item(obj, where)
-            if item.id in seen:
-                raise ValueError(f"{where}: id {item.id!r} already used on line {seen[item.id]}")
-            seen[item.id] = lineno
-            items.append(item)
+    items = [m.item() for m in read_jsonl(source, _Item, LAYOUT, identify=lambda m: m.id)]
     log.debug("loaded %d items from %s", len(items), source)
     return items

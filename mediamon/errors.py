@@ -36,6 +36,17 @@ class InputError(MediamonError):
     """A file to ingest or a configuration file is missing or malformed."""
 
 
+class ConfigError(InputError, ValueError):
+    """A configuration file (or an evaluation set) is missing, unreadable or breaks its schema.
+
+    The message is ``FILE: ENTRY: KEY: what is wrong``. It is also a ValueError, so code that
+    caught the loaders' ValueErrors before the schemas still catches it. Exit status 2, as for
+    click's own usage errors: the command was given something it cannot use.
+    """
+
+    exit_code = 2
+
+
 class SearchError(MediamonError):
     """The search index is missing or a query has nothing to search for."""
 

@@ -371,4 +371,5 @@ def test_bad_sources_file_is_one_line(tmp_path: Path, db: Path) -> None:
     assert "source 'x'" in out.stderr and "colour" in out.stderr
     assert out.stderr.strip().count("\n") == 0
     missing = crawl(db, tmp_path / "nope.toml")
-    assert missing.returncode != 0 and "no sources file" in missing.stderr
+    assert missing.returncode != 0 and "no such sources file" in missing.stderr
+    assert missing.stderr.strip().count("\n") == 0

@@ -169,8 +169,8 @@ def test_loader_reads_a_valid_file(tmp_path: Path) -> None:
     [
         ("{not json", "invalid JSON"),
         (_raw(id="t1"), "already used on line 1"),
-        (_raw(id="t2", kind="blog"), "kind 'blog'"),
-        (_raw(id="t2", mentions=["Nobody"]), "'Nobody' is not declared"),
+        (_raw(id="t2", kind="blog"), "kind: must be one of news, opinion, not 'blog'"),
+        (_raw(id="t2", mentions=["Nobody"]), "mentions[0]: 'Nobody' is not declared"),
         (
             _raw(
                 id="t2",
@@ -178,14 +178,14 @@ def test_loader_reads_a_valid_file(tmp_path: Path) -> None:
                     {"speaker": "Parley", "fragment": "not in the text at all", "kind": "direct"}
                 ],
             ),
-            "does not occur in the text",
+            "quotes[0].fragment: 'not in the text at all' does not occur in the text",
         ),
         (
             _raw(
                 id="t2",
                 quotes=[{"speaker": "Parley", "fragment": "Encryption hides", "kind": "direct"}],
             ),
-            "has 2 words",
+            "quotes[0].fragment: 'Encryption hides' has 2 words",
         ),
         (
             _raw(
@@ -194,7 +194,7 @@ def test_loader_reads_a_valid_file(tmp_path: Path) -> None:
                     {"actor": "Parley", "target": "crypto", "polarity": "favor", "basis": "action"}
                 ],
             ),
-            "target 'crypto'",
+            "stances[0].target: must be one of e2ee, scanning, not 'crypto'",
         ),
         (
             _raw(
@@ -203,7 +203,7 @@ def test_loader_reads_a_valid_file(tmp_path: Path) -> None:
                     {"actor": "Parley", "target": "e2ee", "polarity": "pro", "basis": "action"}
                 ],
             ),
-            "polarity 'pro'",
+            "stances[0].polarity: must be one of favor, against, neutral, not 'pro'",
         ),
         (
             _raw(
@@ -212,7 +212,7 @@ def test_loader_reads_a_valid_file(tmp_path: Path) -> None:
                     {"actor": "Parley", "target": "e2ee", "polarity": "favor", "basis": "hunch"}
                 ],
             ),
-            "basis 'hunch'",
+            "stances[0].basis: must be one of quote, reported, authored, action, not 'hunch'",
         ),
         (
             _raw(
@@ -227,7 +227,7 @@ def test_loader_reads_a_valid_file(tmp_path: Path) -> None:
                     }
                 ],
             ),
-            "not listed in the item's phenomena",
+            "stances[0].phenomena: ['negation'] are not listed in the item's phenomena",
         ),
         (
             _raw(
@@ -237,7 +237,7 @@ def test_loader_reads_a_valid_file(tmp_path: Path) -> None:
                     {"name": "Parley", "type": "company", "aliases": []},
                 ],
             ),
-            "alias 'Dana W.' does not occur",
+            "actors[0].aliases: alias 'Dana W.' does not occur",
         ),
     ],
 )
@@ -246,6 +246,8 @@ def test_loader_names_the_bad_line(tmp_path: Path, bad: dict[str, Any] | str, me
     with pytest.raises(ValueError, match="line 2") as excinfo:
         load_items(path)
     assert message in str(excinfo.value)
+    assert str(excinfo.value).startswith(f"{path}: line 2")
+    assert "\n" not in str(excinfo.value)
 
 
 def test_contradictory_stances_are_rejected() -> None:

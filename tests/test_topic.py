@@ -302,25 +302,25 @@ VALID_GROUP = '[groups.a.terms]\n"alpha" = 1.0\n'
 @pytest.mark.parametrize(
     ("content", "key"),
     [
-        ('[topic]\nname = "x"\nthreshold = 0.5\ncolour = 1\n' + VALID_GROUP, "topic.colour"),
-        ('[topic]\nname = "x"\nthreshold = "high"\n' + VALID_GROUP, "topic.threshold"),
-        ('[topic]\nname = "x"\nthreshold = 1.5\n' + VALID_GROUP, "topic.threshold"),
-        ('[topic]\nname = "x"\nthreshold = 0.5\nscale = 0\n' + VALID_GROUP, "topic.scale"),
-        ("[topic]\nname = 3\nthreshold = 0.5\n" + VALID_GROUP, "topic.name"),
-        ("[topic]\nthreshold = 0.5\n" + VALID_GROUP, "topic.name"),
-        ('[topic]\nname = "x"\n' + VALID_GROUP, "topic.threshold"),
+        ('[topic]\nname = "x"\nthreshold = 0.5\ncolour = 1\n' + VALID_GROUP, "[topic]: colour"),
+        ('[topic]\nname = "x"\nthreshold = "high"\n' + VALID_GROUP, "[topic]: threshold"),
+        ('[topic]\nname = "x"\nthreshold = 1.5\n' + VALID_GROUP, "[topic]: threshold"),
+        ('[topic]\nname = "x"\nthreshold = 0.5\nscale = 0\n' + VALID_GROUP, "[topic]: scale"),
+        ("[topic]\nname = 3\nthreshold = 0.5\n" + VALID_GROUP, "[topic]: name"),
+        ("[topic]\nthreshold = 0.5\n" + VALID_GROUP, "[topic]: name"),
+        ('[topic]\nname = "x"\n' + VALID_GROUP, "[topic]: threshold"),
         ('[topic]\nname = "x"\nthreshold = 0.5\n', "groups"),
-        ('[topic]\nname = "x"\nthreshold = 0.5\n[groups.a]\nweight = 1.0\n', "groups.a"),
-        ('[topic]\nname = "x"\nthreshold = 0.5\n[groups.a.terms]\n', "groups.a"),
+        ('[topic]\nname = "x"\nthreshold = 0.5\n[groups.a]\nweight = 1.0\n', "group 'a'"),
+        ('[topic]\nname = "x"\nthreshold = 0.5\n[groups.a.terms]\n', "group 'a'"),
         (
             '[topic]\nname = "x"\nthreshold = 0.5\n[groups.a]\nterms = ["alpha"]\n',
-            "groups.a.terms",
+            "group 'a': terms",
         ),
         ('[topic]\nname = "x"\nthreshold = 0.5\n[groups.a.terms]\n"alpha" = "1"\n', "alpha"),
         ('[topic]\nname = "x"\nthreshold = 0.5\n[groups.a.terms]\n"alpha" = 0\n', "alpha"),
         ('[topic]\nname = "x"\nthreshold = 0.5\n[groups.a.terms]\n"al*pha" = 1\n', "al*pha"),
-        ('[topic]\nname = "x"\nthreshold = 0.5\n[groups.a.terms]\n"*" = 1\n', "groups.a.terms"),
-        ('[topic]\nname = "x"\nthreshold = 0.5\n[groups.a.terms]\n" " = 1\n', "groups.a.terms"),
+        ('[topic]\nname = "x"\nthreshold = 0.5\n[groups.a.terms]\n"*" = 1\n', "group 'a': terms"),
+        ('[topic]\nname = "x"\nthreshold = 0.5\n[groups.a.terms]\n" " = 1\n', "group 'a': terms"),
         (
             "[topic]\nname = \"x\"\nthreshold = 0.5\n[groups.a.patterns]\n'(unclosed' = 1\n",
             "(unclosed",
@@ -331,36 +331,36 @@ VALID_GROUP = '[groups.a.terms]\n"alpha" = 1.0\n'
         ),
         (
             "[topic]\nname = \"x\"\nthreshold = 0.5\n[groups.a.patterns]\n'x?' = 1\n",
-            "groups.a.patterns",
+            "group 'a': patterns",
         ),
         (
             "[topic]\nname = \"x\"\nthreshold = 0.5\n[groups.a.patterns]\n'(?i)ab' = 1\n",
-            "groups.a.patterns",
+            "group 'a': patterns",
         ),
         (
             "[topic]\nname = \"x\"\nthreshold = 0.5\n[groups.a.patterns]\n'(?<=a)b' = 1\n",
-            "groups.a.patterns",
+            "group 'a': patterns",
         ),
-        ('[topic]\nname = "x"\nthreshold = 0.5\n[groups.A]\n' + VALID_GROUP, "groups.A"),
+        ('[topic]\nname = "x"\nthreshold = 0.5\n[groups.A]\n' + VALID_GROUP, "group 'A'"),
         ('[topic]\nname = "x"\nthreshold = 0.5\n[groups.a]\nweight = 0\n' + VALID_GROUP, "weight"),
         (
             '[topic]\nname = "x"\nthreshold = 0.5\n'
             + VALID_GROUP
             + '[groups.b.terms]\n"Alpha" = 2\n',
-            "groups.b.terms",
+            "group 'b': terms",
         ),
         (
             '[topic]\nname = "x"\nthreshold = 0.5\n[[require]]\ngroups = ["zzz"]\n' + VALID_GROUP,
-            "require[0].groups",
+            "require[0]: groups",
         ),
         (
             '[topic]\nname = "x"\nthreshold = 0.5\n[[require]]\ngroups = []\n' + VALID_GROUP,
-            "require[0].groups",
+            "require[0]: groups",
         ),
         (
             '[topic]\nname = "x"\nthreshold = 0.5\n[[require]]\ngroups = ["a"]\nmin = 1\n'
             + VALID_GROUP,
-            "require[0].min",
+            "require[0]: min",
         ),
         (
             'require = 3\n[topic]\nname = "x"\nthreshold = 0.5\n' + VALID_GROUP,
@@ -369,7 +369,7 @@ VALID_GROUP = '[groups.a.terms]\n"alpha" = 1.0\n'
         (
             '[topic]\nname = "x"\nthreshold = 0.5\n[[require]]\ngroups = ["a"]\n'
             '[groups.a]\nweight = -1.0\n[groups.a.terms]\n"alpha" = 1.0\n',
-            "require[0].groups",
+            "require[0]: groups",
         ),
         ('extra = 1\n[topic]\nname = "x"\nthreshold = 0.5\n' + VALID_GROUP, "extra"),
         ('[topic\nname = "x"\n', "invalid TOML"),

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -31,7 +32,8 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except MediamonError as exc:
-            err.print(f"[red]Error:[/red] {exc}", soft_wrap=True)
+            # escaped: messages quote TOML tables ("[topic]"), which are not rich markup
+            err.print(f"[red]Error:[/red] {escape(str(exc))}", soft_wrap=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             err.print("Interrupted; what was written before stays in the corpus.")
@@ -69,7 +71,7 @@ def sources_option(f: F) -> F:
     return click.option(
         "--sources",
         "sources_file",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=click.Path(path_type=Path),  # the reader reports a missing file or a folder
         default=None,
         help="Sources TOML (default: the bundled sources.toml).",
     )(f)

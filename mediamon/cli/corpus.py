@@ -51,7 +51,7 @@ def init(ctx: click.Context) -> None:
 @click.option(
     "--topic",
     "topic_file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # the reader reports a missing file or a folder
     default=None,
     help="Topic TOML (default: the bundled config/topic.toml).",
 )

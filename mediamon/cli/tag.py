@@ -18,16 +18,17 @@ from mediamon.cli.common import db_path, progress
 @click.option(
     "--actors",
     "actors_file",
-    type=click.Path(dir_okay=False, exists=True),
+    type=click.Path(),  # checked by its schema before tagging: one line for any problem
     default=None,
-    help="Actor registry TOML (default: config/actors.toml).",
+    help="Actor registry TOML (default: the bundled actors.toml).",
 )
 @click.option(
     "--stance",
     "stance_file",
-    type=click.Path(dir_okay=False, exists=True),
+    type=click.Path(),
     default=None,
-    help="Stance targets and cues TOML (default: config/stance.toml).",
+    help="Stance targets and cues TOML (default: the bundled stance.toml); its valence_file is "
+    "looked for beside it, then among the bundled files.",
 )
 @click.pass_context
 def tag(

@@ -4,12 +4,15 @@
 takes part), ``stance.toml`` (what they take a stance on) and ``valence.toml`` (how a sentence
 judges what it names). A researcher points the tool at
 another debate by passing edited copies of these files; nothing topic-specific lives in code.
+
+Each file has a schema in the module of its name (``config.sources``, ``config.topic``, ...),
+read through ``config.files``, which turns any failure into one ConfigError line. This package
+stays light (no pydantic import) because every command imports it.
 """
 
 from __future__ import annotations
 
 import pathlib
-import tomllib
 from typing import Any
 
 __all__ = ["DIR", "load", "path"]
@@ -33,13 +36,10 @@ def path(name: str) -> pathlib.Path:
 def load(name: str | pathlib.Path) -> dict[str, Any]:
     """Parse a TOML file: a ``str`` names a bundled file, a ``Path`` is read as given.
 
-    A syntax error becomes a ``ValueError`` whose one-line message names the file.
+    Not checked against a schema; an unreadable file or a syntax error becomes a ConfigError
+    (a ``ValueError``) whose one-line message names the file.
     """
+    from mediamon.config.files import Layout, parse_toml
+
     file = name if isinstance(name, pathlib.Path) else path(name)
-    try:
-        with file.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{file}: invalid TOML: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{file}: not UTF-8 text: {exc.reason} at byte {exc.start}") from None
+    return parse_toml(file, Layout("TOML"))

@@ -1,36 +1,33 @@
 """Loading the two seed documents that every corpus starts with."""
 
-import datetime as dt
-import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
+from mediamon.config import seeds as seeds_schema
+from mediamon.config.seeds import Seed
 from mediamon.corpus.connection import connect
 from mediamon.corpus.store import DocumentRecord, WriteResult, write_documents
 
 
-def seed_records() -> list[tuple[DocumentRecord, dict[str, Any]]]:
-    folder = resources.files("mediamon.corpus").joinpath("seeds")
-    meta = tomllib.loads(folder.joinpath("seeds.toml").read_text(encoding="utf-8"))
+def seed_records() -> list[tuple[DocumentRecord, Seed]]:
+    folder = Path(str(resources.files("mediamon.corpus").joinpath("seeds")))
     out = []
-    for seed in meta["seeds"]:
-        raw = folder.joinpath(seed["file"]).read_text(encoding="utf-8")
+    for seed in seeds_schema.load(folder / "seeds.toml").seeds:
+        raw = (folder / seed.file).read_text(encoding="utf-8")
         headline, _, body = raw.partition("\n")
-        published = seed.get("published")
         record = DocumentRecord(
             text=body,
-            url=seed.get("url"),
-            source_id=seed["source_id"],
+            url=seed.url,
+            source_id=seed.source_id,
             title=headline,
-            author=seed.get("author"),
-            sitename=seed.get("sitename"),
-            language=seed.get("language"),
-            published_at=published if isinstance(published, dt.date) else None,
-            date_source=seed.get("date_source"),
-            date_precision=seed.get("date_precision"),
+            author=seed.author,
+            sitename=seed.sitename,
+            language=seed.language,
+            published_at=seed.published,
+            date_source=seed.date_source,
+            date_precision=seed.date_precision,
         )
         out.append((record, seed))
     return out
@@ -43,7 +40,7 @@ def load_seeds(con: duckdb.DuckDBPyConnection) -> WriteResult:
         con.execute(
             "INSERT INTO sources (source_id, name, kind, homepage) VALUES (?, ?, 'seed', ?) "
             "ON CONFLICT (source_id) DO NOTHING",
-            [seed["source_id"], seed["source_name"], seed.get("homepage")],
+            [seed.source_id, seed.source_name, seed.homepage],
         )
     return write_documents(con, [r for r, _ in records])
 

@@ -62,13 +62,10 @@ def _failed(failure: Any, source_id: str, failures: dict[str, str]) -> None:
 
 
 def check_topic_file(path: Path | None) -> None:
+    """Fail before crawling when the topic file is bad (ConfigError, one line)."""
     from mediamon.documents.topic import TopicModel
-    from mediamon.errors import InputError
 
-    try:
-        TopicModel.from_toml(path)
-    except (ValueError, OSError) as exc:
-        raise InputError(f"{exc}") from None
+    TopicModel.from_toml(path)
 
 
 def scrapy_settings(db: Path, sources_file: Path, run_id: str, **overrides: Any) -> Any:

@@ -1,10 +1,11 @@
 """Topic relevance: a weighted, grouped term list with a co-occurrence rule (``topic.toml``).
 
 The vocabulary, weights, rule and threshold are data; this module only knows how to apply them
-(``crawler.topicfile`` reads and checks them), so the same code scores pages for any debate. The
-file format and the score formula are documented in the header of ``config/topic.toml``;
-:meth:`TopicModel.score` restates the formula. Every term of every group is compiled into one
-regular expression, so scoring a page is a single left-to-right scan of its title and of its body.
+(``config.topic`` checks them, ``documents.topicfile`` compiles them), so the same code scores
+pages for any debate. The file format and the score formula are documented in the header of
+``config/topic.toml``; :meth:`TopicModel.score` restates the formula. Every term of every group
+is compiled into one regular expression, so scoring a page is a single left-to-right scan of its
+title and of its body.
 
 This module must not import Scrapy: the pipeline, the ``ingest`` command and tests all use it.
 """
@@ -20,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mediamon import config
-from mediamon.documents.topicfile import APOSTROPHES, Clause, Term, parse_topic
+from mediamon.config import topic as schema
+from mediamon.documents.topicfile import APOSTROPHES, Clause, Term, compile_topic
 
 __all__ = ["TopicModel", "TopicScore"]
 
@@ -122,13 +124,17 @@ class TopicModel:
     @classmethod
     def from_toml(cls, path: pathlib.Path | None = None) -> TopicModel:
         """Load a topic file; ``None`` loads the bundled default ``config/topic.toml``."""
-        file = path if path is not None else config.path("topic.toml")
-        return cls.from_dict(config.load(pathlib.Path(file)), source=str(file))
+        file = pathlib.Path(path) if path is not None else config.path("topic.toml")
+        return cls._build(schema.load(file), str(file))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str = "<topic>") -> TopicModel:
-        """Build a model from parsed TOML; errors name ``source`` and the offending key."""
-        spec = parse_topic(data, source=source)
+        """Build a model from parsed TOML; errors name ``source``, the entry and the key."""
+        return cls._build(schema.parse(data, source), source)
+
+    @classmethod
+    def _build(cls, file: schema.TopicFile, source: str) -> TopicModel:
+        spec = compile_topic(file)
         model = cls(**vars(spec))  # TopicSpec's fields are the constructor's arguments
         log.debug(
             "topic %r: %d groups, %d terms from %s",

@@ -6,23 +6,14 @@ NER finds that are not registered become "discovered" actors with an id made fro
 
 import datetime as dt
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-TYPES = (
-    "government",
-    "law_enforcement",
-    "company",
-    "ngo_child_safety",
-    "ngo_privacy",
-    "academic",
-    "person",
-    "intergovernmental",
-    "media",
-)
+from mediamon.config import actors as schema
+from mediamon.config.actors import TYPES as TYPES  # the registry's types, re-exported
+
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 _CAPITAL = r"^[A-Z][\w'’.&-]*$"
 _NOT_FIRST = ["The", "A", "An", "This", "That", "Its", "Their", "His", "Her", "Our", "In", "On"]
@@ -137,34 +128,29 @@ class ActorRegistry:
 
     @classmethod
     def from_toml(cls, path: Path) -> "ActorRegistry":
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return cls.from_dict(data, str(path))
+        """Read a registry file; a bad one raises ConfigError (one line)."""
+        return cls.from_file(schema.load(path))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], where: str = "actors.toml") -> "ActorRegistry":
-        actors = []
-        for i, raw in enumerate(data.get("actors", [])):
-            try:
-                titles = [
-                    Title(t["title"], _date(t.get("from")), _date(t.get("to")))
-                    for t in raw.get("titles", [])
-                ]
-                actors.append(
-                    Actor(
-                        id=raw["id"],
-                        name=raw["name"],
-                        type=raw["type"],
-                        country=raw.get("country"),
-                        aliases=list(raw.get("aliases", [])),
-                        titles=titles,
-                        speaks_for=raw.get("speaks_for"),
-                        role=raw.get("role"),
-                    )
-                )
-            except (KeyError, TypeError) as exc:
-                raise ValueError(f"{where}: actors[{i}]: missing or bad key {exc}") from None
-        discovery = data.get("discovery", {})
-        return cls(actors, discovery.get("org_heads"), discovery.get("person_titles"))
+        return cls.from_file(schema.parse(data, where))
+
+    @classmethod
+    def from_file(cls, file: schema.ActorsFile) -> "ActorRegistry":
+        actors = [
+            Actor(
+                id=raw.id,
+                name=raw.name,
+                type=raw.type,
+                country=raw.country,
+                aliases=list(raw.aliases),
+                titles=[Title(t.title, t.start, t.end) for t in raw.titles],
+                speaks_for=raw.speaks_for,
+                role=raw.role,
+            )
+            for raw in file.actors
+        ]
+        return cls(actors, file.discovery.org_heads, file.discovery.person_titles)
 
     def get(self, actor_id: str) -> Actor | None:
         return self.actors.get(actor_id)
@@ -233,11 +219,3 @@ class ActorRegistry:
                 }
             )
         return out
-
-
-def _date(value: Any) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))

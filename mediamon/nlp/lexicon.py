@@ -6,7 +6,6 @@ cues are tokenised with the same tokenizer, so "end-to-end" matches however spaC
 """
 
 import bisect
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 from spacy.tokens import Doc, Span, Token
 
+from mediamon.config import stance as schema
 from mediamon.nlp.docindex import memo
 from mediamon.nlp.valence import Valence
 
@@ -81,75 +81,64 @@ class Lexicon:
 
     @classmethod
     def from_toml(cls, path: Path, tokenize: Tokenize) -> "Lexicon":
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        lexicon = cls.from_dict(data, tokenize, str(path))
-        valence = valence_path(path, data)
+        """Read a stance file and its valence file; a bad one raises ConfigError (one line)."""
+        file, valence, _ = schema.load_with_valence(path)
+        lexicon = cls.from_file(file, tokenize)
         if valence is not None:
-            lexicon.valence = Valence.from_toml(valence)
+            lexicon.valence = Valence.from_file(valence)
         return lexicon
 
     @classmethod
     def from_dict(
         cls, data: dict[str, Any], tokenize: Tokenize, where: str = "stance.toml"
     ) -> "Lexicon":
-        def cues(items: Any, key: str) -> list[Cue]:
-            if isinstance(items, dict):
-                pairs = list(items.items())
-            elif isinstance(items, list):
-                pairs = [(item, 1.0) for item in items]
-            else:
-                raise ValueError(f"{where}: {key} must be a list or a table of cues")
-            if not pairs:
-                raise ValueError(f"{where}: {key} is empty")
-            return [_cue(str(text), float(weight), tokenize) for text, weight in pairs]
+        """A lexicon from parsed TOML, without its valence file."""
+        return cls.from_file(schema.parse(data, where), tokenize)
 
-        options = data.get("options", {})
-        targets = {}
-        for target_id, raw in data.get("targets", {}).items():
-            try:
-                targets[target_id] = Target(
-                    id=target_id,
-                    description=raw["description"],
-                    terms=cues(raw["terms"], f"targets.{target_id}.terms"),
-                    favor=cues(raw["favor"], f"targets.{target_id}.favor"),
-                    against=cues(raw["against"], f"targets.{target_id}.against"),
-                )
-            except KeyError as exc:
-                raise ValueError(f"{where}: targets.{target_id}: missing {exc}") from None
-        if not targets:
-            raise ValueError(f"{where}: no [targets.ID] tables")
-        verbs = [str(v) for v in data.get("speech_verbs", [])]
+    @classmethod
+    def from_file(cls, file: schema.StanceFile, tokenize: Tokenize) -> "Lexicon":
+        def cues(items: list[str] | dict[str, float]) -> list[Cue]:
+            pairs = items.items() if isinstance(items, dict) else [(item, 1.0) for item in items]
+            return [_cue(text, float(weight), tokenize) for text, weight in pairs]
+
+        options = file.options
+        targets = {
+            target_id: Target(
+                id=target_id,
+                description=raw.description,
+                terms=cues(raw.terms),
+                favor=cues(raw.favor),
+                against=cues(raw.against),
+            )
+            for target_id, raw in file.targets.items()
+        }
+        verbs = file.speech_verbs
         lexicon = cls(
             targets=targets,
-            negation=cues(data.get("negation", []), "negation"),
-            reporting=cues(data.get("reporting", []), "reporting"),
+            negation=cues(file.negation),
+            reporting=cues(file.reporting),
             speech_verbs={v for v in verbs if " " not in v},
             speech_phrases=[_cue(v, 1.0, tokenize) for v in verbs if " " in v],
-            action=cues(data.get("action", []), "action"),
-            neutral=cues(data["neutral"], "neutral") if data.get("neutral") else [],
-            stance_words={w.lower() for w in data.get("stance_words", [])},
-            position_words={w.lower() for w in data.get("positions", [])},
-            negation_window=int(options.get("negation_window", 3)),
-            gap_words=int(options.get("gap_words", 6)),
-            neutral_margin=float(options.get("neutral_margin", 0.5)),
-            reported_weight=float(options.get("reported_weight", 0.8)),
-        )
-        for i, raw in enumerate(data.get("implications", [])):
-            try:
-                implication = Implication(
-                    raw["from"],
-                    raw["polarity"],
-                    frozenset(w.lower() for w in raw["because"]),
-                    raw["target"],
-                    raw["implies"],
-                    float(raw.get("weight", 0.5)),
+            action=cues(file.action),
+            neutral=cues(file.neutral),
+            stance_words={w.lower() for w in file.stance_words},
+            position_words={w.lower() for w in file.positions},
+            negation_window=options.negation_window,
+            gap_words=options.gap_words,
+            neutral_margin=float(options.neutral_margin),
+            reported_weight=float(options.reported_weight),
+            implications=[
+                Implication(
+                    rule.source,
+                    rule.polarity,
+                    frozenset(w.lower() for w in rule.because),
+                    rule.target,
+                    rule.implies,
+                    float(rule.weight),
                 )
-            except (KeyError, TypeError, ValueError) as exc:
-                raise ValueError(f"{where}: implications[{i}]: bad or missing {exc}") from None
-            for target in (implication.source, implication.target):
-                if target not in targets:
-                    raise ValueError(f"{where}: implications[{i}]: unknown target {target!r}")
-            lexicon.implications.append(implication)
+                for rule in file.implications
+            ],
+        )
         lexicon._build_index()
         return lexicon
 
@@ -290,12 +279,9 @@ def longest_first(matches: list[Match]) -> list[Match]:
     return sorted(kept, key=lambda m: m.start)
 
 
-def valence_path(stance_path: Path, data: dict[str, Any] | None = None) -> Path | None:
-    """The word-valence file named by options.valence_file, relative to the stance file."""
-    if data is None:
-        data = tomllib.loads(stance_path.read_text(encoding="utf-8"))
-    name = data.get("options", {}).get("valence_file")
-    return stance_path.parent / str(name) if name else None
+def valence_path(stance_path: Path) -> Path | None:
+    """The word-valence file a stance file uses (see config.stance.valence_path)."""
+    return schema.valence_path(stance_path)
 
 
 def head_of(span: Span) -> Token:

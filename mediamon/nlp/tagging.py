@@ -144,6 +144,21 @@ def registry_rows(actors_file: str | None) -> list[Row]:
     ]
 
 
+def check_config(actors: str | None, stance: str | None) -> None:
+    """Check the files a user names before anything runs.
+
+    Read later, inside spaCy's registry or a worker process, a bad file would surface as a
+    traceback; here it is one ConfigError line naming the file, the entry and the key.
+    """
+    from mediamon.config import actors as actors_schema
+    from mediamon.config import stance as stance_schema
+
+    if actors:
+        actors_schema.load(Path(actors))
+    if stance:
+        stance_schema.load_with_valence(Path(stance))
+
+
 def tag_corpus(
     db: Path,
     retag_all: bool = False,
@@ -156,6 +171,7 @@ def tag_corpus(
 ) -> TagReport:
     from mediamon.nlp.pipeline import DEFAULT_MODEL, build, version
 
+    check_config(actors, stance)
     model = model or DEFAULT_MODEL
     report = TagReport(version(model, actors, stance))
     write_registry(db, registry_rows(actors))

@@ -7,12 +7,13 @@ root turn it round or pass it on ("refuse to weaken encryption"). Harm words com
 reader composes them: "catch offenders" is good, "a haven for offenders" bad.
 """
 
-import tomllib
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from spacy.tokens import Token
+
+from mediamon.config import valence as schema
 
 PATIENT_WEIGHT = 0.5
 # dependants that are another clause's business, not part of what is said of this subject
@@ -54,17 +55,11 @@ class Valence:
 
     @classmethod
     def from_toml(cls, path: Path) -> "Valence":
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ValueError(f"{path}: {exc}") from exc
+        """Read a valence file; a bad one raises ConfigError (one line)."""
+        return cls.from_file(schema.load(path))
 
-        def words(key: str) -> list[str]:
-            value = data.get(key, [])
-            if not isinstance(value, list) or not all(isinstance(w, str) for w in value):
-                raise ValueError(f"{path}: {key} must be a list of strings")
-            return [w.lower().strip() for w in value if w.strip()]
-
+    @classmethod
+    def from_file(cls, file: schema.ValenceFile) -> "Valence":
         prior: dict[str, float] = {}
         for key, weight in (
             ("patients", PATIENT_WEIGHT),
@@ -75,16 +70,16 @@ class Valence:
             ("strong_positive", 2.0),
             ("strong_negative", -2.0),
         ):
-            for word in words(key):
+            for word in file.words(key):
                 prior[word] = weight
         return cls(
             prior,
-            frozenset(words("shifters")),
-            frozenset(words("carriers")),
-            frozenset(words("wrongdoers")),
-            frozenset(words("attitudes")),
-            frozenset(words("patients")),
-            frozenset(words("anaphors")),
+            frozenset(file.words("shifters")),
+            frozenset(file.words("carriers")),
+            frozenset(file.words("wrongdoers")),
+            frozenset(file.words("attitudes")),
+            frozenset(file.words("patients")),
+            frozenset(file.words("anaphors")),
         )
 
 
