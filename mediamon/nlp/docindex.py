@@ -2,9 +2,14 @@
 
 `token.sent` scans the whole document to check that it has sentence boundaries, and `doc.text`
 joins every token again; on an 800-word article the attribution and stance stages ask for them
-thousands of times, and for the lexicon's matches as often. All of it is kept under one key of
-the doc's user_data while the pipeline runs and dropped by `clear` at its end, so nothing
-unserialisable outlives it.
+thousands of times, and for the lexicon's matches as often. All of it is kept in one DocIndex,
+the declared extension `doc._.mm_index`: mediamon_document creates it and mediamon_stance
+clears it, so nothing unserialisable outlives the pipeline. Outside a pipeline (no index)
+nothing is kept: every look-up is computed afresh.
+
+The memo lives on the Doc, not in a table keyed by document, because its lifetime is the
+document's: it cannot outlive a doc, mix up two docs that reuse an id(), or be missing when the
+doc moves to another process.
 """
 
 from collections.abc import Callable
@@ -12,13 +17,37 @@ from typing import Any, TypeVar
 
 from spacy.tokens import Doc, Span, Token
 
-_KEY = "mm_docindex"
+import mediamon.nlp.extensions  # noqa: F401  (registers doc._.mm_index)
+
 T = TypeVar("T")
 
 
+class DocIndex:
+    """One document's memo: key -> value."""
+
+    __slots__ = ("store",)
+
+    def __init__(self) -> None:
+        self.store: dict[object, Any] = {}
+
+    def __reduce__(self) -> tuple[type["DocIndex"], tuple[()]]:
+        return DocIndex, ()  # a memo pickles empty: it holds spans of its own doc
+
+
+def open_index(doc: Doc) -> None:
+    doc._.mm_index = DocIndex()
+
+
+def clear(doc: Doc) -> None:
+    doc._.mm_index = None
+
+
 def memo(doc: Doc, key: object, make: Callable[[], T]) -> T:
-    """`make()`, computed once per document and `key` until `clear`."""
-    store: dict[object, Any] = doc.user_data.setdefault(_KEY, {})
+    """`make()`, computed once per document and `key` while the document has an index."""
+    index = doc._.mm_index
+    if not isinstance(index, DocIndex):
+        return make()
+    store = index.store
     if key not in store:
         store[key] = make()
     value: T = store[key]
@@ -54,7 +83,3 @@ def window_start(token: Token, before: int) -> int:
 
 def text_of(doc: Doc) -> str:
     return memo(doc, "text", lambda: doc.text)
-
-
-def clear(doc: Doc) -> None:
-    doc.user_data.pop(_KEY, None)

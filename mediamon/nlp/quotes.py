@@ -86,7 +86,7 @@ class Attributor:
         result = Attribution(self._direct(ctx))
         # in an opinion piece, "the company has come up with the wrong answer" is the author's
         # judgement, not the company's position
-        opinion = doc.user_data.get("kind") == "opinion"
+        opinion = doc._.mm_kind == "opinion"
         for sent in sentences(doc):
             known = self.reported.speech(ctx, sent) + self.reported.actions(ctx, sent)
             result.statements.extend(known)
@@ -102,8 +102,8 @@ class Attributor:
                     and (t.i == 0 or ctx.by_token.get(t.i - 1) is not ctx.by_token[t.i])
                     and not is_addressee(t)
                 )
-        author = doc.user_data.get("author_id")
-        if author and doc.user_data.get("kind") == "opinion":
+        author: str | None = doc._.mm_author_id
+        if author and opinion:
             result.statements.extend(self.reported.authored(ctx, author, result.statements))
         return result
 

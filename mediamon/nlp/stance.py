@@ -18,6 +18,7 @@ from mediamon.nlp.actors import Actor
 from mediamon.nlp.anaphora import PRONOUNS, Antecedents
 from mediamon.nlp.docindex import sentence_of, text_of
 from mediamon.nlp.lexicon import Lexicon, Match, head_of, longest_first
+from mediamon.nlp.linker import Mention
 from mediamon.nlp.statements import LETTER, Attribution, Statement
 from mediamon.nlp.valence import Evaluator
 
@@ -72,7 +73,7 @@ class StanceScorer:
         self.antecedents = Antecedents(lexicon, self.evaluator) if self.evaluator else None
 
     def __call__(self, doc: Doc, attribution: Attribution) -> list[StanceFact]:
-        actors: dict[str, Actor] = doc.user_data.get("actors", {})
+        actors: dict[str, Actor] = doc._.mm_actors
         topics = _Topics(self._dominant_target(doc), self._paragraph_targets(doc))
         per_actor: dict[tuple[str, str], list[_Scored]] = {}
         letter: list[_Scored] = []
@@ -143,7 +144,7 @@ class StanceScorer:
         weight = {"action": ACTION_WEIGHT}.get(statement.kind, 1.0)
         if statement.kind in ("indirect", "position"):
             weight *= self.lexicon.reported_weight
-            if doc.user_data.get("kind") == "opinion":
+            if doc._.mm_kind == "opinion":
                 weight *= OPINION_REPORTED_WEIGHT
         cues = longest_first(
             [
@@ -326,10 +327,10 @@ _IMPERSONAL = {"it", "they", "we", "us", "its", "their"}
 
 def _own_tokens(doc: Doc, content: Span, speakers: list[str]) -> set[int]:
     """Tokens of the statement that stand for its speaker: their names and fitting pronouns."""
-    actors: dict[str, Actor] = doc.user_data.get("actors", {})
+    actors: dict[str, Actor] = doc._.mm_actors
     kinds = {actors[s].type == "person" for s in speakers if s in actors}
     pronouns = (_PERSONAL if True in kinds else set()) | (_IMPERSONAL if False in kinds else set())
-    mentions = doc.user_data.get("mentions", [])
+    mentions: list[Mention] = doc._.mm_mentions
     own = {i for m in mentions if m.actor_id in speakers for i in range(m.start, m.end)}
     own.update(t.i for t in content if t.lower_ in pronouns)
     return own

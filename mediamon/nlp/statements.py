@@ -44,8 +44,8 @@ class Context:
 
     @classmethod
     def of(cls, doc: Doc) -> "Context":
-        mentions: list[Mention] = doc.user_data.get("mentions", [])
-        actors: dict[str, Actor] = doc.user_data.get("actors", {})
+        mentions: list[Mention] = doc._.mm_mentions
+        actors: dict[str, Actor] = doc._.mm_actors
         by_token = {i: m for m in mentions for i in range(m.start, m.end)}
         return cls(doc, mentions, actors, by_token)
 
