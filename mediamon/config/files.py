@@ -83,9 +83,10 @@ class Layout:
 def _read_text(path: Path, kind: str, hint: str) -> str:
     """The file's text, or a one-line error for a missing, unreadable, empty or binary file."""
     what = f"{kind} file"
+    article = "an" if kind[:1].lower() in "aeiou" else "a"
     fix = f"; {hint}" if hint else ""
     if path.is_dir():
-        raise ConfigError(f"{path}: is a folder, not a {what}{fix}")
+        raise ConfigError(f"{path}: is a folder, not {article} {what}{fix}")
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -95,7 +96,7 @@ def _read_text(path: Path, kind: str, hint: str) -> str:
     if not raw.strip():
         raise ConfigError(f"{path}: the {what} is empty{fix}")
     if b"\x00" in raw:
-        raise ConfigError(f"{path}: is a binary file, not a {what} (text){fix}")
+        raise ConfigError(f"{path}: is a binary file, not {article} {what} (text){fix}")
     try:
         return raw.decode("utf-8-sig")  # an editor's byte-order mark is harmless
     except UnicodeDecodeError as exc:
