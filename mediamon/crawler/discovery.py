@@ -1,8 +1,11 @@
 """Discovery: article URLs (and the dates they come with) from feeds, sitemaps and robots.txt.
 
-Feeds: RSS 0.9x, 1.0 (RDF) and 2.0, and Atom. Sitemaps: sitemap indexes, urlsets and Google news
-sitemaps, gzipped or not. Malformed XML is parsed as far as it goes; when nothing can be read the
-caller gets a DiscoveryError with the reason.
+Feeds: RSS 0.9x, 1.0 (RDF) and 2.0, Atom and CDF, read by feedparser (which resolves relative
+links and xml:base against the feed's URL and decodes by the declared or detected charset); the
+entries' dates are ours (`_date`: the publisher's calendar day). Sitemaps: sitemap indexes,
+urlsets and Google news sitemaps, gzipped or not, read with lxml. Malformed XML is parsed as far
+as it goes; when nothing can be read the caller gets a DiscoveryError with the reason. One
+entry with an unusable link is skipped and named, never the whole feed.
 """
 
 import datetime as dt
@@ -10,11 +13,16 @@ import email.utils
 import gzip
 import io
 import logging
+import xml.sax
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
 from mediamon.documents.dates import DateFinding, parse_date_string
+from mediamon.errors import MediamonError
 
 logger = logging.getLogger(__name__)
 
@@ -22,8 +30,12 @@ MAX_XML_BYTES = 50 * 1024 * 1024  # a decompressed sitemap may be at most 50 MB 
 MIN_YEAR = 1990
 
 
-class DiscoveryError(ValueError):
+class DiscoveryError(MediamonError, ValueError):
     """A feed or sitemap that yielded nothing usable."""
+
+
+class FeedEntryError(DiscoveryError):
+    """One entry of a feed or sitemap whose link cannot be used; the others still count."""
 
 
 @dataclass(frozen=True)
@@ -34,10 +46,18 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Feed:
+    entries: tuple[Entry, ...]
+    bad_entries: tuple[str, ...] = ()  # why each skipped entry was skipped
+    recovered: bool = False  # not well-formed XML, read as far as it goes
+
+
+@dataclass(frozen=True)
 class Sitemap:
     kind: str  # "index" or "urlset"
     entries: tuple[Entry, ...]
     recovered: bool = False
+    bad_entries: tuple[str, ...] = ()  # why each skipped <loc> was skipped
 
 
 def _local(tag: object) -> str:
@@ -48,14 +68,7 @@ def _local(tag: object) -> str:
 
 def _parse_xml(body: bytes) -> tuple[etree._Element, bool]:
     """Parse strictly; fall back to libxml2's recovery for broken documents."""
-    if body[:2] == b"\x1f\x8b":
-        try:
-            with gzip.GzipFile(fileobj=io.BytesIO(body)) as fh:
-                body = fh.read(MAX_XML_BYTES + 1)
-        except (OSError, EOFError) as exc:
-            raise DiscoveryError(f"corrupt gzip data ({exc})") from None
-        if len(body) > MAX_XML_BYTES:
-            raise DiscoveryError("decompressed document is larger than 50 MB")
+    body = _decompress(body)
     if not body.strip():
         raise DiscoveryError("empty document")
     strict = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
@@ -104,41 +117,113 @@ def _date(raw: str, source: str, today: dt.date) -> DateFinding | None:
     return DateFinding(day, source, precision)
 
 
-def parse_feed(body: bytes, today: dt.date | None = None) -> tuple[list[Entry], bool]:
-    """Entries of an RSS or Atom feed, with the feed's publication date where given."""
+def _decompress(body: bytes) -> bytes:
+    """A gzipped file (a feed or sitemap served as .gz), at most 50 MB decompressed."""
+    if body[:2] != b"\x1f\x8b":
+        return body
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(body)) as fh:
+            body = fh.read(MAX_XML_BYTES + 1)
+    except (OSError, EOFError) as exc:
+        raise DiscoveryError(f"corrupt gzip data ({exc})") from None
+    if len(body) > MAX_XML_BYTES:
+        raise DiscoveryError("decompressed document is larger than 50 MB")
+    return body
+
+
+def checked_url(raw: str | None, base: str | None = None) -> str:
+    """An absolute http(s) URL, resolved against `base`; a FeedEntryError says what is wrong."""
+    link = (raw or "").strip()
+    if not link:
+        # feedparser leaves the link empty when it cannot resolve it (an invalid URL)
+        raise FeedEntryError("no usable link")
+    try:
+        if base:
+            link = urljoin(base, link)
+        parts = urlsplit(link)
+        _ = parts.port  # a port that is not a number raises here
+    except ValueError as exc:
+        raise FeedEntryError(f"invalid URL {link[:200]!r} ({exc})") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise FeedEntryError(f"not an http(s) URL: {link[:200]!r}")
+    if not parts.hostname:
+        raise FeedEntryError(f"no host in URL {link[:200]!r}")
+    if any(ch in link for ch in "\r\n\t\x00"):
+        raise FeedEntryError(f"control characters in URL {link[:200]!r}")
+    return link
+
+
+_FEED_HEADERS = ("content-type", "content-location", "content-language")
+
+
+def _entry_link(entry: Any, version: str) -> str | None:
+    """The article link feedparser chose (the alternate link, or a permalink guid)."""
+    link = entry.get("link")
+    if not link:
+        for candidate in entry.get("links") or ():
+            if candidate.get("rel", "alternate") == "alternate" and candidate.get("href"):
+                link = candidate["href"]
+                break
+    if not link and version.startswith(("rss09", "rss10")):
+        link = entry.get("id")  # an RSS 1.0 item's rdf:about is its URL
+    return link or None
+
+
+def parse_feed(
+    body: bytes,
+    url: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    today: dt.date | None = None,
+) -> Feed:
+    """Entries of an RSS, RDF or Atom feed, with the feed's publication date where given.
+
+    `url` is where the feed was fetched from and `headers` its HTTP response headers (only
+    Content-Type, Content-Location and Content-Language are read): relative links and
+    xml:base resolve against them, and the declared charset decodes the feed. An entry whose
+    link is missing or unusable is skipped and named in `bad_entries`; the others are kept.
+    """
+    import feedparser
+
     today = today or dt.date.today()
-    root, recovered = _parse_xml(body)
-    kind = _local(root.tag)
-    if kind not in ("rss", "rdf", "feed", "channel"):
-        raise DiscoveryError(f"not an RSS or Atom feed (root element <{kind}>)")
+    body = _decompress(body)
+    if not body.strip():
+        raise DiscoveryError("empty document")
+    given = {k.lower(): v for k, v in (headers or {}).items()}
+    wanted = {k: given[k] for k in _FEED_HEADERS if given.get(k)}
+    location = wanted.get("content-location", "")
+    try:
+        base = urljoin(url or "", location) if url else location
+    except ValueError:
+        base = url or ""
+    if base:
+        wanted["content-location"] = base
+    # a stream, never a string: feedparser would open a string that looks like a path or URL
+    result = feedparser.parse(io.BytesIO(body), response_headers=wanted, sanitize_html=False)
+    problem = result.get("bozo_exception")
+    recovered = isinstance(problem, xml.sax.SAXException)
+    version = result.get("version") or ""
+    if not version and not result.entries:
+        detail = f" ({problem})" if recovered else ""
+        raise DiscoveryError(f"not an RSS or Atom feed{detail}")
     entries: list[Entry] = []
-    for node in root.iter():
-        name = _local(node.tag)
-        if name == "item":
-            link = _text(_child(node, "link"))
-            if not link:
-                guid = _child(node, "guid")
-                if guid is not None and guid.get("isPermaLink", "true") != "false":
-                    link = _text(guid)
-            if not link:
-                link = node.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about", "")
-            raw_date = _text(_child(node, "pubdate", "date", "published", "issued"))
-        elif name == "entry":
-            link = ""
-            for child in node:
-                if _local(child.tag) == "link" and child.get("rel", "alternate") == "alternate":
-                    link = child.get("href", "").strip()
-                    break
-            raw_date = _text(_child(node, "published", "issued", "created")) or _text(
-                _child(node, "updated", "modified")
-            )
-        else:
+    bad: list[str] = []
+    for n, item in enumerate(result.entries, 1):
+        try:
+            link = checked_url(_entry_link(item, version), base or None)
+        except FeedEntryError as exc:
+            title = " ".join(str(item.get("title") or "").split())[:80]
+            bad.append(f"entry {n}{f' ({title!r})' if title else ''}: {exc}")
             continue
-        if link.startswith(("http://", "https://")):
-            entries.append(Entry(link, _date(raw_date, "feed", today)))
-    if not entries and recovered:
-        raise DiscoveryError("malformed XML with no readable entries")
-    return entries, recovered
+        raw_date = item.get("published") or item.get("created") or item.get("updated") or ""
+        entries.append(Entry(link, _date(str(raw_date), "feed", today)))
+    if recovered:
+        logger.info("recovered a malformed feed %s: %s", url or "", problem)
+        if not entries:
+            raise DiscoveryError(f"malformed XML with no readable entries ({problem})")
+    elif problem is not None:
+        # a charset override or a non-XML Content-Type: the feed was read all the same
+        logger.debug("feed %s: %s", url or "", problem)
+    return Feed(tuple(entries), tuple(bad), recovered)
 
 
 def parse_sitemap(body: bytes, today: dt.date | None = None) -> Sitemap:
@@ -149,11 +234,12 @@ def parse_sitemap(body: bytes, today: dt.date | None = None) -> Sitemap:
     if kind not in ("sitemapindex", "urlset"):
         raise DiscoveryError(f"not a sitemap (root element <{kind}>)")
     entries = []
-    for node in root:
-        if _local(node.tag) not in ("sitemap", "url"):
-            continue
-        loc = _text(_child(node, "loc"))
-        if not loc.startswith(("http://", "https://")):
+    bad: list[str] = []
+    for n, node in enumerate(node for node in root if _local(node.tag) in ("sitemap", "url")):
+        try:
+            loc = checked_url(_text(_child(node, "loc")))  # the protocol wants absolute URLs
+        except FeedEntryError as exc:
+            bad.append(f"entry {n + 1}: {exc}")
             continue
         lastmod_finding = _date(_text(_child(node, "lastmod")), "sitemap", today)
         news_date = None
@@ -163,14 +249,19 @@ def parse_sitemap(body: bytes, today: dt.date | None = None) -> Sitemap:
         entries.append(Entry(loc, news_date, lastmod_finding.value if lastmod_finding else None))
     if not entries and recovered:
         raise DiscoveryError("malformed XML with no readable entries")
-    return Sitemap("index" if kind == "sitemapindex" else "urlset", tuple(entries), recovered)
+    kind = "index" if kind == "sitemapindex" else "urlset"
+    return Sitemap(kind, tuple(entries), recovered, tuple(bad))
 
 
 def robots_sitemaps(body: bytes) -> list[str]:
-    """The `Sitemap:` lines of a robots.txt."""
+    """The `Sitemap:` lines of a robots.txt (those that are usable http(s) URLs)."""
     found = []
     for line in body.decode("utf-8", errors="replace").splitlines():
         key, _, value = line.partition(":")
-        if key.strip().lower() == "sitemap" and value.strip().startswith(("http://", "https://")):
-            found.append(value.strip())
+        if key.strip().lower() != "sitemap":
+            continue
+        try:
+            found.append(checked_url(value))
+        except FeedEntryError as exc:
+            logger.info("robots.txt: skipped a Sitemap line: %s", exc)
     return found

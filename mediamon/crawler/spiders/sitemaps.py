@@ -31,13 +31,19 @@ class SitemapsStrategy(BaseSpider):
         except DiscoveryError as exc:
             self._listing_error(response.url, "sitemap_malformed", str(exc))
             return
+        for reason in sitemap.bad_entries:
+            self._listing_error(response.url, "sitemap_bad_entry", reason)
         if sitemap.kind == "index":
             for entry in sitemap.entries:
                 yield self._listing(entry.url, self.parse_sitemap, kind="sitemap")
             return
         self.crawler.stats.inc_value("mediamon/discovered/sitemap", len(sitemap.entries))
         for entry in sitemap.entries:
-            request = self.article_request(entry.url, entry.date, entry.lastmod)
+            try:
+                request = self.article_request(entry.url, entry.date, entry.lastmod)
+            except (ValueError, UnicodeError) as exc:  # one entry never costs the others
+                self._listing_error(response.url, "sitemap_bad_entry", f"{entry.url}: {exc}")
+                continue
             if request is not None:
                 yield request
 
