@@ -10,7 +10,17 @@ from pathlib import Path
 
 import click
 
-from mediamon.cli import analyst, config, corpus, crawl, demo, export, schedule, tag
+from mediamon.cli import (
+    analyst,
+    config,
+    corpus,
+    crawl,
+    demo,
+    export,
+    reextract,
+    schedule,
+    tag,
+)
 from mediamon.cli.common import Group
 from mediamon.corpus import default_db_path
 
@@ -48,7 +58,7 @@ def cli(ctx: click.Context, db: Path | None, verbose: int) -> None:
     stop_with_parent()
 
 
-for _module in (corpus, crawl, tag, analyst, export, schedule, demo, config):
+for _module in (corpus, crawl, reextract, tag, analyst, export, schedule, demo, config):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

@@ -1,8 +1,9 @@
 """Item pipelines, one job each: extract, judge relevance, store.
 
 A page that is not kept is dropped with a `Dropped` reason; the store pipeline still records it
-in the page archive (without its body) so the run's figures and the next crawl's seen-check know
-about it.
+in the page archive so the run's figures and the next crawl's seen-check know about it. Listing
+pages, pages without article text and off-topic pages keep their HTML there (compressed), so
+`mediamon reextract` can look at them again; binary, non-HTML and oversized responses do not.
 """
 
 import asyncio
@@ -11,7 +12,6 @@ import logging
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
@@ -22,20 +22,17 @@ from mediamon.corpus.batch import BatchWriter
 from mediamon.corpus.store import DocumentRecord, PageRecord
 from mediamon.corpus.urls import canonicalize_url
 from mediamon.crawler.items import PageItem
+from mediamon.documents.dates import DateFinding
+from mediamon.documents.identity import document_url
+from mediamon.documents.listing import has_article_text
 
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/xml", "application/xml", "text/plain")
-MIN_WORDS = 40
-LISTING_HEADLINE_LINKS = 4
 _CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1f]")
-# a headline that is a link: <h3><a ...> or <a ...><h3>
-_HEADLINE_LINK = re.compile(rb"<h[2-4][^>]*>\s*<a\s|<a\s[^>]*>\s*<h[2-4][\s>]", re.I)
-_ARTICLE_MARK = re.compile(
-    rb"""og:type["']?\s+content=["']?article|"@type"\s*:\s*\[?\s*"(?:News|Blog|Opinion|"""
-    rb"""Report|Analysis|Scholarly|Tech)?(?:Article|Posting|NewsArticle)""",
-    re.I,
-)
+# dropped pages whose HTML is archived all the same: `mediamon reextract` may find an article
+# there after the extractor, the listing rule or topic.toml changes
+KEEP_DROPPED_BODY = frozenset({"not_article", "no_text", "off_topic"})
 
 
 class Dropped(DropItem):
@@ -55,29 +52,19 @@ def looks_binary(body: bytes) -> bool:
     return b"\x00" in head or len(_CONTROL.findall(head)) > len(head) * 0.1
 
 
-def looks_like_listing(body: bytes, url: str) -> bool:
-    """A section, tag or home page: teasers of other articles, not an article itself.
+def examine_page(
+    body: bytes, url: str, hint: DateFinding | None, content_type: str | None
+) -> tuple[Any, Any, bytes | None] | None:
+    """In an extraction worker: None for a listing page, else the extracted article.
 
-    Pages that declare themselves articles (og:type, JSON-LD) are articles; otherwise a page
-    whose headlines are links to elsewhere, or the site's root, is a listing. A regex scan: a
-    second HTML parse would cost a tenth of the extraction itself.
+    The listing rule parses the page, so it runs where the extraction does, off the reactor.
     """
-    if _ARTICLE_MARK.search(body):
-        return False
-    if urlsplit(url).path in ("", "/"):
-        return True
-    return len(_HEADLINE_LINK.findall(body)) >= LISTING_HEADLINE_LINKS
+    from mediamon.crawler.workers import extract_job
+    from mediamon.documents.listing import looks_like_listing
 
-
-def _same_site(a: str, b: str) -> bool:
-    """rel=canonical is trusted only within the page's own site."""
-    host_a, host_b = urlsplit(a).hostname or "", urlsplit(b).hostname or ""
-    strip = lambda h: h[4:] if h.startswith("www.") else h  # noqa: E731
-    return (
-        strip(host_a) == strip(host_b)
-        or host_a.endswith("." + strip(host_b))
-        or (host_b.endswith("." + strip(host_a)))
-    )
+    if looks_like_listing(body, url, content_type):
+        return None
+    return extract_job(body, url, hint, content_type)
 
 
 class ExtractPipeline:
@@ -111,8 +98,6 @@ class ExtractPipeline:
             release()
 
     async def process_item(self, item: PageItem) -> PageItem:
-        from mediamon.crawler.workers import extract_job
-
         if item.status == 304:
             item.outcome = "not_modified"
             return item
@@ -121,21 +106,18 @@ class ExtractPipeline:
             raise Dropped("not_html", mime)
         if looks_binary(item.body):
             raise Dropped("not_html", "binary content")
-        if looks_like_listing(item.body, item.url):
-            raise Dropped("not_article", "a listing of other pages")
         args = (item.body, item.url, item.date_hint, item.content_type)
         if self.pool is None:
-            extracted, signature, html_gz = extract_job(*args)
+            examined = examine_page(*args)
         else:
             loop = asyncio.get_running_loop()
-            extracted, signature, html_gz = await loop.run_in_executor(
-                self.pool, extract_job, *args
-            )
-        if extracted is None or len(extracted.text.split()) < MIN_WORDS:
+            examined = await loop.run_in_executor(self.pool, examine_page, *args)
+        if examined is None:
+            raise Dropped("not_article", "a listing of other pages")
+        extracted, signature, html_gz = examined
+        if extracted is None or not has_article_text(extracted.text):
             raise Dropped("no_text")
-        canonical = item.requested_url
-        if extracted.canonical_url and _same_site(extracted.canonical_url, item.url):
-            canonical = canonicalize_url(extracted.canonical_url)
+        canonical = document_url(item.requested_url, item.url, extracted.canonical_url)
         published = extracted.published
         item.doc = DocumentRecord(
             text=extracted.text,
@@ -255,7 +237,8 @@ class StorePipeline:
         self.crawler.stats.inc_value("mediamon/fetched/article")
         self.crawler.stats.inc_value(f"mediamon/dropped/{reason}")
         if isinstance(item, PageItem) and self.writer is not None:
-            self.writer.add(page=self._page(item, reason, keep_body=False))
+            keep = reason in KEEP_DROPPED_BODY
+            self.writer.add(page=self._page(item, reason, keep_body=keep))
 
     def record_listing(self, response: Response, source_id: str) -> None:
         """Feeds and sitemaps keep their validators so the next crawl asks conditionally."""
