@@ -2,14 +2,23 @@
 
 A listing is a page of teasers: links to other pages of the site, each a headline, between them
 at most a short summary. An article is a body of prose, which related-story boxes and inline
-links do not interrupt. So the page is read in document order as a sequence of *teaser links*
-and *prose*, and it is a listing when it has several teasers and no long stretch of prose
-between any two of them. A page that declares itself an article (og:type, JSON-LD) is one.
+links do not interrupt. So the page's body (less its nav, aside and footer) is read in document
+order as a sequence of *teaser links* and *prose*. It is a listing when
+- it has 4 or more teasers and hardly any text of its own (under 40 words outside links), or
+- it has 4 or more teasers and its longest stretch of prose between two of them is a summary
+  (under 90 words, and under half the page's prose), unless its URL names one item (a long
+  number, a date and a slug, a slug of four words or more: then more evidence is wanted), or
+- its URL is a section, tag, author, archive or search path, or a page 2, and it has a teaser
+  and no stretch of prose longer than a summary.
+A page that declares itself an article (og:type, JSON-LD) is one.
 
 Dropping a real article is worse than storing a listing (a dropped article is lost; a stored
-listing is one odd document), so every threshold leans to "article": measured with
-evaluation/eval_listing.py on 1,376 real article pages and the listing pages of the demo site
-and tests/data/listings.
+listing is one odd document), so every threshold leans to "article". Measured with
+evaluation/eval_listing.py on 1,376 real pages of ../shared/eval and on the listing pages of the
+demo site and tests/data/listings (the README's crawl section has the figures).
+
+The no-text rule is here too: an article has at least MIN_WORDS words, counted also in scripts
+written without spaces (Chinese, Japanese, Thai), where splitting on spaces finds a handful.
 """
 
 from __future__ import annotations
@@ -23,11 +32,19 @@ from lxml import etree
 from lxml.etree import _Element
 
 from .encoding import decode_html
+from .extract import parse_html
 from .structured import is_article, jsonld_nodes, meta_tags
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ListingSignals", "listing_signals", "looks_like_listing"]
+__all__ = [
+    "MIN_WORDS",
+    "ListingSignals",
+    "has_article_text",
+    "listing_signals",
+    "looks_like_listing",
+    "word_count",
+]
 
 MIN_TEASERS = 4  # distinct teaser links on a listing
 MAX_PROSE_RUN = 90  # words: a listing's longest stretch of prose between teasers (a summary)
@@ -38,7 +55,11 @@ _ITEM_URL = re.compile(
     r"\d{5,}|/(?:19|20)\d\d/\d\d?/\d\d?/[^/?]+|\w+-\w+-\w+-\w+[^/]*$|"
     r"[?&](?:p|id|newsid|articleid|story|article)=\d"
 )
-_PAGINATED = re.compile(r"/page/\d+/?$|[?&](?:page|paged|p)=\d+$|/seite-?\d+")
+_LISTING_URL = re.compile(
+    r"/page/\d+/?$|[?&](?:page|paged)=\d+$|/seite-?\d+|"
+    r"/(?:section|sections|category|categories|tag|tags|topic|topics|author|authors|archive|"
+    r"archives|search)(?:/|$|\?)"
+)
 
 _SKIP = frozenset(
     {"script", "style", "noscript", "template", "svg", "select", "button", "iframe", "form"}
@@ -59,15 +80,15 @@ class ListingSignals:
     prose: int  # words of prose on the page
 
     item_url: bool = False  # the URL names one item (an id, a date and a slug, a long slug)
-    paginated: bool = False  # page 2 and on of something: /page/3/, ?page=3
+    listing_url: bool = False  # a section, tag, author, archive or search path, or a page 2
 
     @property
     def listing(self) -> bool:
         if self.declared_article:
             return False
         spread = self.longest_prose < MAX_PROSE_RUN and self.longest_prose < self.prose / 2
-        if self.paginated and self.teasers >= 1 and self.longest_prose < MAX_PROSE_RUN:
-            return True
+        if self.listing_url and not self.item_url and self.teasers >= 1:
+            return self.longest_prose < MAX_PROSE_RUN  # a section of one story is still one
         if self.teasers < MIN_TEASERS:
             return False
         if self.prose < MIN_OWN_PROSE:  # no text of its own, only teasers
@@ -86,8 +107,6 @@ def listing_signals(
     html: bytes | str, url: str, content_type: str | None = None
 ) -> ListingSignals | None:
     """What the listing rule sees on a page; None when the page cannot be parsed."""
-    from mediamon.documents.extract import parse_html
-
     source = decode_html(html, content_type) if isinstance(html, bytes) else html
     if not isinstance(source, str) or not source.strip():
         return None
@@ -120,6 +139,7 @@ class _Walk:
         self.run = 0
         self.longest = 0
         self.prose = 0
+        self.block_words: dict[_Element, int] = {}
 
     def text(self, value: str | None) -> None:
         n = _words(value)
@@ -157,30 +177,35 @@ class _Walk:
         href = (link.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
             return None
-        try:
-            target = urljoin(self.base, href)
-        except ValueError:
-            return None
-        if _host(target) != self.host or _key(target) == self.page:
-            return None
+        # the cheap tests first: most links of a page are short and in no heading
         words = _words(link.text_content())
         heading = any(
             isinstance(d.tag, str) and d.tag in _HEADINGS for d in link.iterdescendants()
         ) or any(a.tag in _HEADINGS for a in link.iterancestors())
-        if not heading and words < HEADLINE_WORDS:
+        if not heading and (words < HEADLINE_WORDS or self._inline(link, words)):
             return None
-        if not heading and _inline(link, words):
+        target = self._resolve(href)
+        if target is None or _host(target) != self.host:
             return None
-        return _key(target)
+        key = _key(target)
+        return None if key == self.page else key
 
+    def _resolve(self, href: str) -> str | None:
+        try:
+            return urljoin(self.base, href)
+        except ValueError:
+            return None
 
-def _inline(link: _Element, words: int) -> bool:
-    """A link inside a sentence of prose: part of the text, not a teaser."""
-    for block in link.iterancestors():
-        if isinstance(block.tag, str) and block.tag in _BLOCKS:
-            outside = _words(block.text_content()) - words
-            return outside >= 15 and outside >= 2 * words
-    return False
+    def _inline(self, link: _Element, words: int) -> bool:
+        """A link inside a sentence of prose: part of the text, not a teaser."""
+        for block in link.iterancestors():
+            if isinstance(block.tag, str) and block.tag in _BLOCKS:
+                total = self.block_words.get(block)
+                if total is None:  # many links share a block: count its words once
+                    total = self.block_words[block] = _words(block.text_content())
+                outside = total - words
+                return outside >= 15 and outside >= 2 * words
+        return False
 
 
 def _host(url: str) -> str:
@@ -217,7 +242,7 @@ def _signals(tree: _Element, url: str) -> ListingSignals:
         walk.longest,
         walk.prose,
         item_url=bool(_ITEM_URL.search(where.rstrip("/"))),
-        paginated=bool(_PAGINATED.search(where)),
+        listing_url=bool(_LISTING_URL.search(where)),
     )
 
 
