@@ -198,7 +198,13 @@ def parse_feed(
     if base:
         wanted["content-location"] = base
     # a stream, never a string: feedparser would open a string that looks like a path or URL
-    result = feedparser.parse(io.BytesIO(body), response_headers=wanted, sanitize_html=False)
+    # links resolve either way; the entries' HTML content is never read, so leave it alone
+    result = feedparser.parse(
+        io.BytesIO(body),
+        response_headers=wanted,
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
     problem = result.get("bozo_exception")
     recovered = isinstance(problem, xml.sax.SAXException)
     version = result.get("version") or ""
