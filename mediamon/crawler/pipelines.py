@@ -22,6 +22,7 @@ from mediamon.corpus.batch import BatchWriter
 from mediamon.corpus.store import DocumentRecord, PageRecord
 from mediamon.corpus.urls import canonicalize_url
 from mediamon.crawler.items import PageItem
+from mediamon.documents.language import set_language
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +152,7 @@ class ExtractPipeline:
             date_precision=published.precision if published else None,
             fetched_at=item.fetched_at,
         )
+        set_language(item.doc)  # from the text; the page's html lang is kept as declared
         item.doc.set_minhash(signature)
         item.html_gz = html_gz
         return item
@@ -173,9 +175,13 @@ class TopicPipeline:
     def process_item(self, item: PageItem) -> PageItem:
         if item.doc is None:
             return item
-        score = self.model.score(item.doc.text, item.doc.title)
-        item.doc.relevance = round(score.score, 4)
         source = getattr(self.crawler.spider, "source", None)
+        score = self.model.score_document(item.doc)
+        if score is None:  # a language the terms are not written in: no score, no guess
+            if source is None or source.topic_filter:
+                raise Dropped("language", item.doc.language or "")
+            return item
+        item.doc.relevance = round(score.score, 4)
         if not score.relevant and (source is None or source.topic_filter):
             raise Dropped("off_topic", f"score {score.score:.2f}")
         return item
