@@ -1,12 +1,12 @@
 """The language of a document's text, detected from the text itself.
 
 What a page declares (its html lang attribute, meta tags) or what an ingested record says is
-often missing or wrong: on the evaluation pages, 34 of the 180 pages with `lang="en"` are in
-German. So the text decides: py3langid (BSD, its model inside the package, no download) reads
-the first MAX_CHARS characters; when it is sure enough, that is the language. When the text is
-too short or too mixed to tell, what was declared is taken, and without a declaration the
-language stays undetermined (NULL). `evaluation/eval_language.py` measured the detectors and
-chose the limits below on pages never reported.
+often missing or wrong: on the evaluation pages, 33 of the 180 pages with `lang="en"` are in
+another language (26 in German). So the text decides: py3langid (BSD, its model inside the
+package, no download) reads the first MAX_CHARS characters; when it is sure enough, that is
+the language. When the text is too short or too mixed to tell, what was declared is taken, and
+without a declaration the language stays undetermined (NULL). `evaluation/eval_language.py`
+measured the detectors; the limits below were chosen on pages it never reports.
 """
 
 from __future__ import annotations
