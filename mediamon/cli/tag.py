@@ -51,8 +51,9 @@ def tag(
       mediamon tag --all --workers 2
     """
     from mediamon.documents.language import detect_missing
-    from mediamon.nlp.tagging import tag_corpus
+    from mediamon.nlp.tagging import check_config, tag_corpus
 
+    check_config(actors_file, stance_file)  # a bad file is reported before the corpus is read
     # documents stored before languages were detected, or by a path that does not detect
     detect_missing(db_path(ctx))
     with progress() as bar:

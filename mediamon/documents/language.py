@@ -86,7 +86,7 @@ def set_language(doc: DocumentRecord) -> LanguageGuess:
     was found) to `language` and `language_source`."""
     declared = doc.language_declared or doc.language
     guess = detect_language(doc.text, declared)
-    doc.language_declared = normalise_code(declared)
+    doc.language_declared = declared.strip() if declared else None  # as given, even if no code
     doc.language = guess.language
     doc.language_source = guess.source
     doc.language_confidence = guess.confidence
@@ -107,9 +107,7 @@ def detect_missing(db: Path, chunk: int = 2000) -> int:
         found = []
         for doc_id, text, declared in rows:
             guess = detect_language(text or "", declared)
-            found.append(
-                (doc_id, guess.language, guess.source, guess.confidence, normalise_code(declared))
-            )
+            found.append((doc_id, guess.language, guess.source, guess.confidence, declared))
         write_languages(db, found)
         done += len(found)
         after = rows[-1][0]

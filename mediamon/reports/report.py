@@ -116,7 +116,7 @@ def build_report(con: duckdb.DuckDBPyConnection, freq: str = "month", top: int =
         "left out of the charts over time.</p>",
         '<nav><a href="#stance">Stance over time</a><a href="#types">By actor type</a>'
         '<a href="#sources">Sources</a><a href="#actors">Top actors</a>'
-        '<a href="#dates">Date coverage</a></nav>',
+        '<a href="#dates">Date coverage</a><a href="#languages">Languages</a></nav>',
         '<div class="figures">',
         _figure("documents", s["documents"]),
         _figure("stories", s["stories"]),
