@@ -32,6 +32,7 @@ def load_texts(eval_dir: Path, limit: int) -> list[str]:
     index = eval_dir / "trafilatura-eval" / "index.jsonl"
     if index.exists():
         from mediamon.documents.extract import extract_article
+        from mediamon.documents.language import detect_language
 
         for line in index.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
@@ -39,7 +40,12 @@ def load_texts(eval_dir: Path, limit: int) -> list[str]:
                 continue
             page = eval_dir / "trafilatura-eval" / "docs" / f"{record['id']}.html.gz"
             extracted = extract_article(gzip.decompress(page.read_bytes()))
-            if extracted is not None and len(extracted.text.split()) > 150:
+            # English only: `tag` leaves other languages untagged, bare nlp.pipe would not
+            if (
+                extracted is not None
+                and len(extracted.text.split()) > 150
+                and detect_language(extracted.text).language == "en"
+            ):
                 texts.append(extracted.text)
             if len(texts) >= limit:
                 break
@@ -78,6 +84,7 @@ def ours_rate(texts: list[str], workers: int) -> tuple[float, int]:
     from mediamon.corpus.connection import connect
     from mediamon.corpus.seeding import init_corpus
     from mediamon.corpus.store import DocumentRecord, write_documents
+    from mediamon.documents.language import set_language
     from mediamon.nlp.tagging import tag_corpus
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -85,13 +92,13 @@ def ours_rate(texts: list[str], workers: int) -> tuple[float, int]:
         init_corpus(db)
         with connect(db) as con:
             con.execute("DELETE FROM documents")
-            write_documents(
-                con,
-                [
-                    DocumentRecord(text=f"{text}\n\n(copy {i})", url=f"https://bench.example/{i}")
-                    for i, text in enumerate(texts)
-                ],
-            )
+            records = [
+                DocumentRecord(text=f"{text}\n\n(copy {i})", url=f"https://bench.example/{i}")
+                for i, text in enumerate(texts)
+            ]
+            for record in records:
+                set_language(record)  # as crawl and ingest do
+            write_documents(con, records)
         start = time.perf_counter()
         report = tag_corpus(db, workers=workers)
         elapsed = time.perf_counter() - start

@@ -196,7 +196,7 @@ def test_report_renders_offline_without_errors(browser: DevTools, tmp_path: Path
     assert page["bars"] > 20
     assert page["scripts"] == 0 and page["badLinks"] == 0
     assert HOSTILE_TITLE.split(" & ")[0] in page["text"]  # shown as text, not run
-    assert page["sections"] == ["stance", "types", "sources", "actors", "dates"]
+    assert page["sections"] == ["stance", "types", "sources", "actors", "dates", "languages"]
     assert "Electronic Frontier Foundation" in page["text"] and "undated" in page["text"]
 
     metrics = browser.call("Page.getLayoutMetrics")["cssContentSize"]

@@ -101,7 +101,12 @@ def ingest(
         f"{counts.get('new', 0)} new, {counts.get('updated', 0)} updated, "
         f"{counts.get('enriched', 0)} enriched, {counts.get('unchanged', 0)} unchanged, "
         f"{counts.get('duplicate', 0)} duplicate; {result.problems} skipped"
-        + (f", {result.off_topic} off-topic." if topic_filter else ".")
+        + (f", {result.off_topic} off-topic" if topic_filter else "")
+        + (
+            f", {result.other_language} in a language the topic terms are not written in."
+            if topic_filter
+            else "."
+        )
     )
     if result.problems and not result.records:
         sys.exit(2)
@@ -154,6 +159,29 @@ def print_stats(path: Path, s: dict[str, Any]) -> None:
             for r in s["by_source"]
         ]
         write_rows(["source", "name", "documents", "dated", "first", "last"], rows, "table")
+    print_languages(s)
+
+
+def print_languages(s: dict[str, Any]) -> None:
+    """Documents per language, and how many `tag` left untagged for their language."""
+    rows = s.get("by_language") or []
+    if not rows:
+        return
+    parts = []
+    for r in rows:
+        counts = [
+            f"{r[key]} {label}"
+            for key, label in (
+                ("tagged", "tagged"),
+                ("not_tagged", "not tagged"),
+                ("waiting", "to tag"),
+            )
+            if r[key]
+        ]
+        parts.append(f"{r['language']} {r['documents']} ({', '.join(counts)})")
+    click.echo(f"  by language: {'; '.join(parts)}")
+    if any(r["not_tagged"] for r in rows):
+        click.echo("  not tagged: no pipeline for their language; documents.nlp_skipped says why")
 
 
 COMMANDS = (init, ingest, stats)

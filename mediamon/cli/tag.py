@@ -42,15 +42,20 @@ def tag(
     """Find actors, quotes and stances in documents the current pipeline has not tagged.
 
     A document is re-tagged when the pipeline's version (code, model and configuration)
-    changes; results replace the document's earlier annotations.
+    changes; results replace the document's earlier annotations. Only English documents are
+    tagged; others are marked with the reason (documents.nlp_skipped) and left untagged.
 
     \b
     Example:
       mediamon tag
       mediamon tag --all --workers 2
     """
-    from mediamon.nlp.tagging import tag_corpus
+    from mediamon.documents.language import detect_missing
+    from mediamon.nlp.tagging import check_config, tag_corpus
 
+    check_config(actors_file, stance_file)  # a bad file is reported before the corpus is read
+    # documents stored before languages were detected, or by a path that does not detect
+    detect_missing(db_path(ctx))
     with progress() as bar:
         task = bar.add_task("tag", total=None)
         report = tag_corpus(
@@ -66,6 +71,21 @@ def tag(
     click.echo(
         f"Tagged {report.documents} documents with pipeline {report.version}: "
         f"{report.mentions} mentions, {report.quotes} quotes, {report.stances} stances."
+    )
+    if report.skipped:
+        click.echo(f"Not tagged: {not_tagged_line(dict(report.skipped))}.")
+
+
+def not_tagged_line(reasons: dict[str, int]) -> str:
+    """{'language:de': 2, 'language:unknown': 1} -> 'de 2, unknown 1 (no pipeline for that
+    language; nlp_skipped in documents says which)'."""
+    parts = [
+        f"{reason.removeprefix('language:')} {count}"
+        for reason, count in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    return (
+        ", ".join(parts) + " document(s) in a language the pipeline does not read "
+        "(documents.nlp_skipped says why)"
     )
 
 

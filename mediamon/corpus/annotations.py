@@ -28,14 +28,83 @@ class DocAnnotations:
     stances: list[Row] = field(default_factory=list)
 
 
-def pending(db: Path, version: str, retag_all: bool) -> list[str]:
-    """Documents tagged by another pipeline version (or all of them), by doc_id."""
+@dataclass
+class Pending:
+    """What `tag` has to do: documents to tag, documents it cannot read (with the reason), and
+    documents whose language was never detected (left alone until it is)."""
+
+    tag: list[str] = field(default_factory=list)
+    skip: dict[str, str] = field(default_factory=dict)  # doc_id -> reason, e.g. 'language:de'
+    undetected: int = 0
+
+
+def pending(
+    db: Path, version: str, retag_all: bool, languages: tuple[str, ...] | None = None
+) -> Pending:
+    """Documents tagged by another pipeline version (or all of them), by doc_id, split by
+    whether the pipeline reads their language (every language when `languages` is None)."""
+    sql = "SELECT doc_id, language, language_source FROM documents"
+    params: list[Any] = []
+    if not retag_all:
+        sql += " WHERE nlp_version IS DISTINCT FROM ?"
+        params.append(version)
     with connect(db, read_only=True) as con:
-        sql = "SELECT doc_id FROM documents"
-        if not retag_all:
-            sql += " WHERE nlp_version IS DISTINCT FROM ?"
-            return [r[0] for r in con.execute(sql + " ORDER BY doc_id", [version]).fetchall()]
-        return [r[0] for r in con.execute(sql + " ORDER BY doc_id").fetchall()]
+        rows = con.execute(sql + " ORDER BY doc_id", params).fetchall()
+    result = Pending()
+    for doc_id, language, source in rows:
+        if languages is None or language in languages:
+            result.tag.append(doc_id)
+        elif source is None:
+            result.undetected += 1
+        else:
+            result.skip[doc_id] = f"language:{language or 'unknown'}"
+    return result
+
+
+def mark_skipped(db: Path, skipped: dict[str, str], version: str) -> None:
+    """Record why these documents are not tagged, in one transaction, so that `tag` does not
+    try them again until the pipeline changes. Whatever an earlier pipeline found in them goes,
+    and so do the discovered actors that only they mentioned."""
+    if not skipped:
+        return
+    table = pa.table({"doc_id": list(skipped), "reason": list(skipped.values())})
+    with connect(db) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.register("mm_skipped", table)
+            found = [
+                r[0]
+                for r in con.execute(
+                    "SELECT actor_id FROM mentions SEMI JOIN mm_skipped USING (doc_id) UNION "
+                    "SELECT speaker_actor_id FROM quotes SEMI JOIN mm_skipped USING (doc_id) "
+                    "UNION SELECT actor_id FROM stances SEMI JOIN mm_skipped USING (doc_id)"
+                ).fetchall()
+                if r[0] is not None
+            ]
+            for name in ("mentions", "quotes", "stances"):
+                con.execute(f"DELETE FROM {name} WHERE doc_id IN (SELECT doc_id FROM mm_skipped)")
+            con.execute(
+                "UPDATE documents d SET nlp_version = ?, nlp_skipped = s.reason "
+                "FROM mm_skipped s WHERE d.doc_id = s.doc_id",
+                [version],
+            )
+            if found:
+                con.register("mm_found", pa.table({"actor_id": found}))
+                con.execute(
+                    "DELETE FROM actors WHERE origin = 'discovered' "
+                    "AND actor_id IN (SELECT actor_id FROM mm_found) "
+                    "AND actor_id NOT IN (SELECT actor_id FROM mentions "
+                    "UNION SELECT speaker_actor_id FROM quotes WHERE speaker_actor_id IS NOT NULL "
+                    "UNION SELECT actor_id FROM stances "
+                    "UNION SELECT speaks_for FROM actors WHERE speaks_for IS NOT NULL)"
+                )
+                con.unregister("mm_found")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.unregister("mm_skipped")
 
 
 def read_texts(db: Path, ids: list[str]) -> list[tuple[Any, ...]]:
@@ -104,7 +173,8 @@ def write_results(db: Path, results: list[DocAnnotations], version: str) -> None
                 con.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM mm_{name}")
                 con.unregister(f"mm_{name}")
             con.execute(
-                "UPDATE documents SET nlp_version = ? WHERE doc_id IN (SELECT doc_id FROM mm_ids)",
+                "UPDATE documents SET nlp_version = ?, nlp_skipped = NULL "
+                "WHERE doc_id IN (SELECT doc_id FROM mm_ids)",
                 [version],
             )
             con.execute("COMMIT")

@@ -119,3 +119,11 @@ def date_provenance(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         "FROM documents GROUP BY 1 ORDER BY 2 DESC, 1",
     )
     return rows
+
+
+def languages(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Documents per language with how many were tagged and how many `tag` left untagged
+    (documents.nlp_skipped says why): the same figures as `mediamon stats`."""
+    from mediamon.corpus.stats import by_language
+
+    return by_language(con)

@@ -35,7 +35,10 @@ def corpus_stats(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "mentions": one("SELECT count(*) FROM mentions"),
         "quotes": one("SELECT count(*) FROM quotes"),
         "stances": one("SELECT count(*) FROM stances"),
-        "tagged_documents": one("SELECT count(*) FROM documents WHERE nlp_version IS NOT NULL"),
+        "tagged_documents": one(
+            "SELECT count(*) FROM documents WHERE nlp_version IS NOT NULL AND nlp_skipped IS NULL"
+        ),
+        "by_language": by_language(con),
         "by_source": [
             dict(zip(("source", "name", "documents", "dated", "first", "last"), row, strict=True))
             for row in by_source
@@ -51,3 +54,18 @@ def corpus_stats(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         else None,
         "schema_version": one("SELECT max(version) FROM schema_migrations"),
     }
+
+
+def by_language(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Documents per language: how many are tagged, how many `tag` left untagged (no pipeline
+    for the language, or a language it could not determine) and how many wait for `tag`."""
+    rows = con.execute(
+        "SELECT coalesce(language, CASE WHEN language_source IS NULL THEN '(not detected)' "
+        "ELSE '(undetermined)' END) AS language, count(*) AS documents, "
+        "count(*) FILTER (WHERE nlp_version IS NOT NULL AND nlp_skipped IS NULL) AS tagged, "
+        "count(*) FILTER (WHERE nlp_skipped IS NOT NULL) AS not_tagged, "
+        "count(*) FILTER (WHERE nlp_version IS NULL) AS waiting "
+        "FROM documents GROUP BY 1 ORDER BY documents DESC, language"
+    ).fetchall()
+    keys = ("language", "documents", "tagged", "not_tagged", "waiting")
+    return [dict(zip(keys, row, strict=True)) for row in rows]

@@ -33,6 +33,9 @@ _META = (
     "author",
     "sitename",
     "language",
+    "language_source",
+    "language_confidence",
+    "language_declared",
     "published_at",
     "date_source",
     "date_precision",
@@ -52,6 +55,10 @@ class DocumentRecord:
     author: str | None = None
     sitename: str | None = None
     language: str | None = None
+    # set by documents.language.set_language; `language` holds the declared one until then
+    language_source: str | None = None
+    language_confidence: float | None = None
+    language_declared: str | None = None
     published_at: dt.date | None = None
     date_source: str | None = None
     date_precision: str | None = None
@@ -151,6 +158,7 @@ _DOC_TYPES = {
     "ingested_at": pa.timestamp("us"),
     "updated_at": pa.timestamp("us"),
     "relevance": pa.float64(),
+    "language_confidence": pa.float64(),
     "word_count": pa.int32(),
     "version": pa.int32(),
 }
@@ -167,6 +175,9 @@ def _doc_row(rec: DocumentRecord, now: dt.datetime, version: int) -> dict[str, A
         "author": rec.author,
         "sitename": rec.sitename,
         "language": rec.language,
+        "language_source": rec.language_source,
+        "language_confidence": rec.language_confidence,
+        "language_declared": rec.language_declared,
         "published_at": rec.published_at,
         "date_source": rec.date_source,
         "date_precision": rec.date_precision,

@@ -24,6 +24,7 @@ from mediamon.corpus.urls import canonicalize_url
 from mediamon.crawler.items import PageItem
 from mediamon.documents.dates import DateFinding
 from mediamon.documents.identity import document_url
+from mediamon.documents.language import set_language
 from mediamon.documents.listing import has_article_text
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ HTML_TYPES = ("text/html", "application/xhtml+xml", "text/xml", "application/xml
 _CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1f]")
 # dropped pages whose HTML is archived all the same: `mediamon reextract` may find an article
 # there after the extractor, the listing rule or topic.toml changes
-KEEP_DROPPED_BODY = frozenset({"not_article", "no_text", "off_topic"})
+KEEP_DROPPED_BODY = frozenset({"not_article", "no_text", "off_topic", "language"})
 
 
 class Dropped(DropItem):
@@ -133,6 +134,7 @@ class ExtractPipeline:
             date_precision=published.precision if published else None,
             fetched_at=item.fetched_at,
         )
+        set_language(item.doc)  # from the text; the page's html lang is kept as declared
         item.doc.set_minhash(signature)
         item.html_gz = html_gz
         return item
@@ -155,9 +157,13 @@ class TopicPipeline:
     def process_item(self, item: PageItem) -> PageItem:
         if item.doc is None:
             return item
-        score = self.model.score(item.doc.text, item.doc.title)
-        item.doc.relevance = round(score.score, 4)
         source = getattr(self.crawler.spider, "source", None)
+        score = self.model.score_document(item.doc)
+        if score is None:  # a language the terms are not written in: no score, no guess
+            if source is None or source.topic_filter:
+                raise Dropped("language", item.doc.language or "")
+            return item
+        item.doc.relevance = round(score.score, 4)
         if not score.relevant and (source is None or source.topic_filter):
             raise Dropped("off_topic", f"score {score.score:.2f}")
         return item

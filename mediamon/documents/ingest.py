@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from mediamon.corpus.store import DocumentRecord, PageRecord
+from mediamon.documents.language import set_language
 from mediamon.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -181,6 +182,7 @@ def record_to_item(record: Any, source_id: str, now: dt.datetime) -> Item:
         date_source=date_source,
         date_precision=precision,
     )
+    set_language(doc)  # from the text; the record's or page's own language is kept as declared
     if html and doc.url:
         # the raw page is archived so extraction can be re-run later
         page = PageRecord(
@@ -284,6 +286,7 @@ class IngestReport:
     records: int = 0
     problems: int = 0
     off_topic: int = 0
+    other_language: int = 0  # with topic_filter: not scored, so not stored (see README)
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -333,11 +336,15 @@ def ingest_files(
                         on_problem(entry)
                     continue
                 report.records += 1
-                score = topic.score(entry.doc.text, entry.doc.title)
-                entry.doc.relevance = round(score.score, 4)
-                if topic_filter and not score.relevant:
-                    report.off_topic += 1
+                score = topic.score_document(entry.doc)  # None: not in the terms' language
+                if score is None and topic_filter:
+                    report.other_language += 1
                     continue
+                if score is not None:
+                    entry.doc.relevance = round(score.score, 4)
+                    if topic_filter and not score.relevant:
+                        report.off_topic += 1
+                        continue
                 writer.add(entry.doc, entry.page)
         status = "ok"
     except KeyboardInterrupt:
@@ -350,6 +357,7 @@ def ingest_files(
             "records": report.records,
             "problems": report.problems,
             "off_topic": report.off_topic,
+            "other_language": report.other_language,
         }
         stats.update(report.counts)
         try:

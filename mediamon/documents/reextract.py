@@ -23,6 +23,7 @@ from mediamon.corpus.store import DocumentRecord, PageRecord
 from mediamon.documents.dates import DateFinding
 from mediamon.documents.extract import extract_article
 from mediamon.documents.identity import document_url
+from mediamon.documents.language import set_language
 from mediamon.documents.listing import has_article_text, looks_like_listing
 from mediamon.documents.topic import TopicModel
 from mediamon.errors import MediamonError
@@ -84,7 +85,10 @@ def examine(page: ArchivedPage, topic: TopicModel) -> Outcome:
         date_precision=published.precision if published else None,
         fetched_at=page.fetched_at,
     )
-    score = topic.score(doc.text, doc.title)
+    set_language(doc)  # from the text, as the crawl does
+    score = topic.score_document(doc)
+    if score is None:  # a language the topic terms are not written in: no score
+        return Outcome(doc, "language")
     doc.relevance = round(score.score, 4)
     return Outcome(doc, "stored" if score.relevant else "off_topic")
 

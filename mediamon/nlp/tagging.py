@@ -2,20 +2,26 @@
 
 Documents whose nlp_version differs from the pipeline's are tagged (all of them with
 `retag_all`); corpus.annotations replaces what a document had before, a batch at a time.
+Only documents in a language the pipeline reads (pipeline.LANGUAGES) are analysed; the others
+are marked with the reason (documents.nlp_skipped, e.g. 'language:de') and get no mentions,
+quotes, stances or actors. Their language must have been detected first (documents.language:
+the `tag` command does it); documents without a detected language are left for later.
 With workers > 1 the texts are analysed by that many processes; the parent only writes.
 """
 
 import logging
 import multiprocessing
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mediamon.corpus.annotations import (
     DocAnnotations,
+    mark_skipped,
     pending,
     read_texts,
     record_tag_run,
@@ -39,6 +45,8 @@ class TagReport:
     mentions: int = 0
     quotes: int = 0
     stances: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)  # reason -> documents not tagged
+    undetected: int = 0  # documents whose language was never detected, left for later
 
 
 _worker_nlp: Any = None
@@ -169,16 +177,26 @@ def tag_corpus(
     advance: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> TagReport:
-    from mediamon.nlp.pipeline import DEFAULT_MODEL, build, version
+    from mediamon.nlp.pipeline import DEFAULT_MODEL, LANGUAGES, build, version
 
     check_config(actors, stance)
     model = model or DEFAULT_MODEL
     report = TagReport(version(model, actors, stance))
     write_registry(db, registry_rows(actors))
-    ids = pending(db, report.version, retag_all)
+    todo = pending(db, report.version, retag_all, LANGUAGES)
+    mark_skipped(db, todo.skip, report.version)
+    report.skipped.update(todo.skip.values())
+    report.undetected = todo.undetected
+    if todo.undetected:
+        logger.warning(
+            "%d documents have no detected language and were not tagged", todo.undetected
+        )
+    ids = todo.tag
     if on_total:
         on_total(len(ids))
     if not ids:
+        if report.skipped:
+            _record(db, report)
         return report
     chunks = [ids[i : i + READ_CHUNK] for i in range(0, len(ids), READ_CHUNK)]
     for results in _results(db, chunks, workers, model, actors, stance, build):
@@ -189,6 +207,11 @@ def tag_corpus(
         report.stances += sum(len(r.stances) for r in results)
         if advance:
             advance(len(results))
+    _record(db, report)
+    return report
+
+
+def _record(db: Path, report: TagReport) -> None:
     record_tag_run(
         db,
         {
@@ -197,9 +220,9 @@ def tag_corpus(
             "mentions": report.mentions,
             "quotes": report.quotes,
             "stances": report.stances,
+            "not_tagged": dict(report.skipped),
         },
     )
-    return report
 
 
 def _results(

@@ -17,6 +17,7 @@ import duckdb
 from mediamon.corpus.findings import (
     Evidence,
     date_provenance,
+    languages,
     monthly_documents,
     named_rows,
     stance_targets,
@@ -79,6 +80,28 @@ def _actor_html(actor: dict[str, Any], evidence: list[Evidence]) -> str:
     return "\n".join([*parts, "</div>"])
 
 
+def _languages_html(rows: list[dict[str, Any]], documents: int) -> list[str]:
+    """Documents per language, and how many were left untagged: the pipeline reads English
+    only, so actors and stances say nothing about documents in other languages."""
+    untagged = sum(r["not_tagged"] for r in rows)
+    return [
+        '<h2 id="languages">Languages</h2>',
+        f"<p>{untagged:,} of {documents:,} documents are in a language the tagging pipeline does "
+        "not read (or could not be determined) and were not tagged: no actor, quote or stance "
+        "above comes from them. Their language is detected from the text.</p>"
+        if untagged
+        else "<p>No document was left untagged for its language.</p>",
+        '<table><tr><th>language</th><th class="num">documents</th>'
+        '<th class="num">tagged</th><th class="num">not tagged</th></tr>',
+        *(
+            f"<tr><td>{esc(r['language'])}</td><td class='num'>{r['documents']:,}</td>"
+            f"<td class='num'>{r['tagged']:,}</td><td class='num'>{r['not_tagged']:,}</td></tr>"
+            for r in rows
+        ),
+        "</table>",
+    ]
+
+
 def build_report(con: duckdb.DuckDBPyConnection, freq: str = "month", top: int = 12) -> str:
     s = summary(con)
     undated_share = s["undated"] / s["documents"] if s["documents"] else 0.0
@@ -93,7 +116,7 @@ def build_report(con: duckdb.DuckDBPyConnection, freq: str = "month", top: int =
         "left out of the charts over time.</p>",
         '<nav><a href="#stance">Stance over time</a><a href="#types">By actor type</a>'
         '<a href="#sources">Sources</a><a href="#actors">Top actors</a>'
-        '<a href="#dates">Date coverage</a></nav>',
+        '<a href="#dates">Date coverage</a><a href="#languages">Languages</a></nav>',
         '<div class="figures">',
         _figure("documents", s["documents"]),
         _figure("stories", s["stories"]),
@@ -160,6 +183,7 @@ def build_report(con: duckdb.DuckDBPyConnection, freq: str = "month", top: int =
         ),
         "</table>",
     ]
+    body += _languages_html(languages(con), s["documents"])
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     template = Template(
         resources.files("mediamon.reports").joinpath("report_template.html").read_text()
