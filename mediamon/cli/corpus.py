@@ -66,22 +66,28 @@ def ingest(
     """Store documents from JSONL, .html and .txt files (or directories of them).
 
     JSONL records carry `url, title, published, text` or `url, html` (optional: author,
-    sitename, language, source). A bad record is reported with its file and line and skipped;
-    the others are stored. Ingesting the same file again adds nothing.
+    sitename, language, source). A bad record, or a file or folder that cannot be read, is
+    reported as `file:line: reason` and skipped; the others are stored. A page may be at most
+    10 MB (as when crawled), a text 1,000,000 characters, a JSONL line 20 MB. Ingesting the
+    same file again adds nothing.
 
     \b
     Example:
       mediamon ingest articles.jsonl pages/ notes.txt
       mediamon ingest --topic-filter --source archive export.jsonl.gz
     """
-    from mediamon.documents.ingest import ingest_files, plan
+    from rich.markup import escape
 
+    from mediamon.documents.ingest import check_source_id, ingest_files, plan
+
+    check_source_id(source_id)
     file_plan = plan(list(paths))
     problems: list[str] = []
 
     def report(problem: object) -> None:
         problems.append(str(problem))
-        err.print(f"[yellow]skipped[/yellow] {problem}", soft_wrap=True)
+        # escaped: a record's text may look like rich markup ("[/x]")
+        err.print(f"[yellow]skipped[/yellow] {escape(str(problem))}", soft_wrap=True)
 
     with progress("bytes") as bar:
         task = bar.add_task("ingest", total=file_plan.total_bytes)
