@@ -35,7 +35,10 @@ def init(ctx: click.Context) -> None:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+# readable=False: ingest itself says, on one line, what it cannot read
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False)
+)
 @click.option(
     "--source",
     "source_id",
@@ -76,11 +79,16 @@ def ingest(
       mediamon ingest articles.jsonl pages/ notes.txt
       mediamon ingest --topic-filter --source archive export.jsonl.gz
     """
+    import logging
+
     from rich.markup import escape
 
     from mediamon.documents.ingest import check_source_id, ingest_files, plan
 
     check_source_id(source_id)
+    if not ctx.find_root().params.get("verbose"):
+        # its "discarding data" warning repeats the line we print for a page without text
+        logging.getLogger("trafilatura").setLevel(logging.ERROR)
     file_plan = plan(list(paths))
     problems: list[str] = []
 

@@ -61,7 +61,7 @@ def _not_regular(mode: int) -> str:
     ):
         if test(mode):
             return name
-    return "not a regular file"
+    return "a special file"
 
 
 def _file_problem(path: Path) -> str | None:
@@ -73,7 +73,7 @@ def _file_problem(path: Path) -> str | None:
             return f"broken symbolic link ({_reason(exc)}); fix or remove the link"
         return f"cannot read ({_reason(exc)})"
     if not stat.S_ISREG(st.st_mode):
-        return f"{_not_regular(st.st_mode)}, not a file; skipped"
+        return f"{_not_regular(st.st_mode)}, not a regular file"
     if not os.access(path, os.R_OK):
         return "cannot read (permission denied); check its permissions"
     return None
@@ -90,7 +90,7 @@ def _walk(top: Path, result: Plan) -> list[Path]:
             st = folder.stat()
             if (st.st_dev, st.st_ino) in seen:
                 result.problems.append(
-                    Problem(str(folder), None, "links back to a folder already read; skipped")
+                    Problem(str(folder), None, "links back to a folder already read")
                 )
                 continue
             seen.add((st.st_dev, st.st_ino))
@@ -102,7 +102,11 @@ def _walk(top: Path, result: Plan) -> list[Path]:
                     f"cannot read folder {top} ({_reason(exc)}); check its permissions"
                 ) from None
             result.problems.append(
-                Problem(str(folder), None, f"cannot read this folder ({_reason(exc)}); skipped")
+                Problem(
+                    str(folder),
+                    None,
+                    f"cannot read this folder ({_reason(exc)}); check its permissions",
+                )
             )
             continue
         for entry in entries:
