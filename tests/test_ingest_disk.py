@@ -161,7 +161,7 @@ def test_entries_root_meets_that_cannot_be_read_are_reported(tmp_path: Path, db:
         f"skipped {top / 'gone.html'}: broken symbolic link (No such file or directory); fix "
         "or remove the link",
         f"skipped {top / 'sock.jsonl'}: a socket, not a regular file",
-        f"skipped {top / 'sub' / 'back-to-top'}: links back to a folder already read",
+        f"skipped {top / 'sub' / 'back-to-top'}: a folder already read (linked twice, or a loop)",
     ]
     assert _walked_urls(db) == [f"https://walk.example/{n}" for n in ("deeper", "linked", "ok")]
 

@@ -36,9 +36,7 @@ def init(ctx: click.Context) -> None:
 
 @click.command()
 # readable=False: ingest itself says, on one line, what it cannot read
-@click.argument(
-    "paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False)
-)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
 @click.option(
     "--source",
     "source_id",

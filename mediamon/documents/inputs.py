@@ -52,6 +52,10 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+def _advice(exc: OSError) -> str:
+    return "check its permissions" if isinstance(exc, PermissionError) else "check the disk"
+
+
 def _not_regular(mode: int) -> str:
     for test, name in (
         (stat.S_ISFIFO, "a FIFO"),
@@ -90,7 +94,7 @@ def _walk(top: Path, result: Plan) -> list[Path]:
             st = folder.stat()
             if (st.st_dev, st.st_ino) in seen:
                 result.problems.append(
-                    Problem(str(folder), None, "links back to a folder already read")
+                    Problem(str(folder), None, "a folder already read (linked twice, or a loop)")
                 )
                 continue
             seen.add((st.st_dev, st.st_ino))
@@ -99,13 +103,13 @@ def _walk(top: Path, result: Plan) -> list[Path]:
         except OSError as exc:
             if folder == top:
                 raise InputError(
-                    f"cannot read folder {top} ({_reason(exc)}); check its permissions"
+                    f"cannot read folder {top} ({_reason(exc)}); {_advice(exc)}"
                 ) from None
             result.problems.append(
                 Problem(
                     str(folder),
                     None,
-                    f"cannot read this folder ({_reason(exc)}); check its permissions",
+                    f"cannot read this folder ({_reason(exc)}); {_advice(exc)}",
                 )
             )
             continue
@@ -154,8 +158,15 @@ def plan(paths: list[Path]) -> Plan:
                 # named on the command line: the user meant it, so stop before anything
                 raise InputError(f"{path}: {problem}")
             result.files.append(path)
-    result.total_bytes = sum(p.stat().st_size for p in result.files)
+    result.total_bytes = sum(_size(p) for p in result.files)
     return result
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # gone since the walk: reading it will say so
 
 
 def _open(path: Path) -> IO[bytes]:
