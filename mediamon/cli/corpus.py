@@ -84,9 +84,6 @@ def ingest(
     from mediamon.documents.ingest import check_source_id, ingest_files, plan
 
     check_source_id(source_id)
-    if not ctx.find_root().params.get("verbose"):
-        # its "discarding data" warning repeats the line we print for a page without text
-        logging.getLogger("trafilatura").setLevel(logging.ERROR)
     file_plan = plan(list(paths))
     problems: list[str] = []
 
@@ -95,18 +92,26 @@ def ingest(
         # escaped: a record's text may look like rich markup ("[/x]")
         err.print(f"[yellow]skipped[/yellow] {escape(str(problem))}", soft_wrap=True)
 
-    with progress("bytes") as bar:
-        task = bar.add_task("ingest", total=file_plan.total_bytes)
-        result = ingest_files(
-            db_path(ctx),
-            list(paths),
-            source_id=source_id,
-            on_problem=report,
-            advance=lambda n: bar.advance(task, n),
-            file_plan=file_plan,
-            topic_filter=topic_filter,
-            topic_file=topic_file,
-        )
+    # trafilatura's "discarding data" warning repeats the line we print for a page without text
+    extractor_log = logging.getLogger("trafilatura")
+    level = extractor_log.level
+    if not ctx.find_root().params.get("verbose"):
+        extractor_log.setLevel(logging.ERROR)
+    try:
+        with progress("bytes") as bar:
+            task = bar.add_task("ingest", total=file_plan.total_bytes)
+            result = ingest_files(
+                db_path(ctx),
+                list(paths),
+                source_id=source_id,
+                on_problem=report,
+                advance=lambda n: bar.advance(task, n),
+                file_plan=file_plan,
+                topic_filter=topic_filter,
+                topic_file=topic_file,
+            )
+    finally:
+        extractor_log.setLevel(level)
     counts = result.counts
     click.echo(
         f"Ingested {result.records} records from {result.files} file(s) into {db_path(ctx)}: "
