@@ -35,7 +35,8 @@ def init(ctx: click.Context) -> None:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+# readable=False: ingest itself says, on one line, what it cannot read
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
 @click.option(
     "--source",
     "source_id",
@@ -66,35 +67,51 @@ def ingest(
     """Store documents from JSONL, .html and .txt files (or directories of them).
 
     JSONL records carry `url, title, published, text` or `url, html` (optional: author,
-    sitename, language, source). A bad record is reported with its file and line and skipped;
-    the others are stored. Ingesting the same file again adds nothing.
+    sitename, language, source). A bad record, or a file or folder that cannot be read, is
+    reported as `file:line: reason` and skipped; the others are stored. A page may be at most
+    10 MB (as when crawled), a text 1,000,000 characters, a JSONL line 20 MB. Ingesting the
+    same file again adds nothing.
 
     \b
     Example:
       mediamon ingest articles.jsonl pages/ notes.txt
       mediamon ingest --topic-filter --source archive export.jsonl.gz
     """
-    from mediamon.documents.ingest import ingest_files, plan
+    import logging
 
+    from rich.markup import escape
+
+    from mediamon.documents.ingest import check_source_id, ingest_files, plan
+
+    check_source_id(source_id)
     file_plan = plan(list(paths))
     problems: list[str] = []
 
     def report(problem: object) -> None:
         problems.append(str(problem))
-        err.print(f"[yellow]skipped[/yellow] {problem}", soft_wrap=True)
+        # escaped: a record's text may look like rich markup ("[/x]")
+        err.print(f"[yellow]skipped[/yellow] {escape(str(problem))}", soft_wrap=True)
 
-    with progress("bytes") as bar:
-        task = bar.add_task("ingest", total=file_plan.total_bytes)
-        result = ingest_files(
-            db_path(ctx),
-            list(paths),
-            source_id=source_id,
-            on_problem=report,
-            advance=lambda n: bar.advance(task, n),
-            file_plan=file_plan,
-            topic_filter=topic_filter,
-            topic_file=topic_file,
-        )
+    # trafilatura's "discarding data" warning repeats the line we print for a page without text
+    extractor_log = logging.getLogger("trafilatura")
+    level = extractor_log.level
+    if not ctx.find_root().params.get("verbose"):
+        extractor_log.setLevel(logging.ERROR)
+    try:
+        with progress("bytes") as bar:
+            task = bar.add_task("ingest", total=file_plan.total_bytes)
+            result = ingest_files(
+                db_path(ctx),
+                list(paths),
+                source_id=source_id,
+                on_problem=report,
+                advance=lambda n: bar.advance(task, n),
+                file_plan=file_plan,
+                topic_filter=topic_filter,
+                topic_file=topic_file,
+            )
+    finally:
+        extractor_log.setLevel(level)
     counts = result.counts
     click.echo(
         f"Ingested {result.records} records from {result.files} file(s) into {db_path(ctx)}: "
