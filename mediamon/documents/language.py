@@ -51,10 +51,31 @@ class LanguageGuess:
 
 @cache
 def _identifier() -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    import io
+    import lzma
+    from array import array
+
+    import numpy as np
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    # py3langid's own loader unpacks its model through a temporary file: on a full disk, or
+    # under a file-size limit, detection would fail with every record. Unpacked in memory.
+    with lzma.open(MODEL_DIR / MODEL_FILE) as packed:
+        model = np.load(io.BytesIO(packed.read()), allow_pickle=False)
+
+    def plain(values: Any) -> array[int]:  # the tokenizer indexes stdlib arrays
+        return array({2: "H", 4: "I", 8: "L"}[values.dtype.itemsize], values.tobytes())
 
     # probabilities normalised over the languages, so one threshold serves every length
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return LanguageIdentifier(
+        model["ptc"],
+        model["pc"],
+        model["classes"].tolist(),
+        plain(model["nextmove"]),
+        model["out_feat"].tolist(),
+        norm_probs=True,
+        tk_row=plain(model["nextmove_row"]),
+    )
 
 
 def normalise_code(value: str | None) -> str | None:
