@@ -312,6 +312,8 @@ class StorePipeline:
                 reason,
                 f"{url}: {detail}" if section == "errors" else None,
             )
+        if section == "errors":  # our side failed: not archived, so the next crawl tries again
+            return
         if isinstance(item, PageItem) and self.writer is not None:
             self._add(page=self._page(item, reason, keep_body=False))
 
@@ -334,7 +336,11 @@ class StorePipeline:
         )
 
     def record_failure(self, request: Request, reason: str, source_id: str) -> None:
-        if self.writer is None or reason in ("private_address", "offsite"):
+        # An archived page without a status counts as seen: only failures that will not change
+        # by themselves are kept (an HTTP status is kept too: the seen-check skips >= 400).
+        # A timeout or a refused connection is not, so the next crawl tries again.
+        lasting = reason.startswith("http_") or reason in ("robots", "too_large", "redirect_loop")
+        if self.writer is None or not lasting:
             return
         self._add(
             page=PageRecord(
