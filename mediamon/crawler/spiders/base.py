@@ -27,6 +27,7 @@ from mediamon.crawler.items import PageItem
 from mediamon.crawler.ledger import Ledger
 from mediamon.crawler.sources import Source, load_sources
 from mediamon.documents.dates import DateFinding
+from mediamon.errors import MediamonError
 
 logger = logging.getLogger(__name__)
 
@@ -88,10 +89,15 @@ class BaseSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         store = getattr(self, "store", None)
-        if store is not None:  # in turn with the corpus writes of every source in this process
-            self.known = await store.call(known_pages, self.db)
-        else:
-            self.known = known_pages(self.db)
+        try:
+            if store is not None:  # in turn with the writes of every source in this process
+                self.known = await store.call(known_pages, self.db)
+            else:
+                self.known = known_pages(self.db)
+        except MediamonError as exc:  # no seen-check, no crawl: the source fails, loudly
+            self.crawler.stats.set_value("mediamon/failure", str(exc))
+            logger.error("source %s cannot start: %s", self.source_id, exc)
+            return
         for strategy in self.strategies:
             if strategy in self.source.strategies:
                 for request in getattr(self, self.starters[strategy])():
@@ -107,8 +113,9 @@ class BaseSpider(scrapy.Spider):
         return self.ledger.issue(request, kind)
 
     def first_time(self, canonical: str) -> bool:
-        """Whether this crawl has not asked for the URL yet (a feed and a sitemap, or two feeds,
-        list the same article: one request, not a second one for the duplicate filter)."""
+        """Whether this crawl has not asked for the URL yet, marking it asked for: a page that
+        many pages link to, or that a feed and a sitemap both list, is one request (a second
+        one would only meet Scrapy's duplicate filter)."""
         if canonical in self.requested:
             self.crawler.stats.inc_value("mediamon/skipped/already_requested")
             return False
