@@ -7,6 +7,7 @@ every trap of the demo site with each requested URL accounted for.
 
 import gzip
 import json
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -240,3 +241,22 @@ def test_every_requested_url_ends_in_one_counted_outcome(
     other = stats["sources"]["offsite"]
     assert other["dropped"] == {"offsite": 3}
     assert outcomes(other) == other["requests"] == 3
+
+
+def test_a_page_that_could_not_be_reached_is_asked_for_again(tmp_path: Path, db: Path) -> None:
+    with socket.socket() as probe:  # a port nobody listens on: the connection is refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sources = tmp_path / "s.toml"
+    sources.write_text(
+        f'[[sources]]\nid = "down"\nurls = ["http://127.0.0.1:{port}/news/story/"]\n'
+        "allow_private = true\ndelay = 0.0\n",
+        encoding="utf-8",
+    )
+    for _ in range(2):
+        out = crawl(db, sources)
+        assert out.returncode == 0, out.stdout + out.stderr
+        _, stats = last_run(db)
+        figures = stats["sources"]["down"]
+        # asked for again, not skipped as a page already seen
+        assert figures["errors"] == {"connection": 1} and figures["skipped"] == {}, figures

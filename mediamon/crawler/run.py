@@ -51,9 +51,19 @@ class _Closed:
         return handler
 
 
+def _one_line(record: logging.LogRecord) -> bool:
+    """A site that cannot be reached is counted in the run's figures; no traceback for it."""
+    record.exc_info, record.exc_text = None, None
+    return True
+
+
 def _quiet(level: str) -> None:
     for name in ("scrapy", "twisted", "py.warnings", "filelock", "htmldate", "trafilatura"):
         logging.getLogger(name).setLevel(level)
+    # Scrapy logs a robots.txt it could not download with the whole traceback
+    robots = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+    if _one_line not in robots.filters:
+        robots.addFilter(_one_line)
 
 
 def _failed(failure: Any, source_id: str, failures: dict[str, str]) -> None:
