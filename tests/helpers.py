@@ -55,3 +55,28 @@ def sources_toml(site: DemoSite, path: Path, **entries: dict[str, Any]) -> Path:
         lines.append("")
     path.write_text("\n".join(lines).replace("True", "true").replace("False", "false"))
     return path
+
+
+BROKEN_TRAFILATURA = '''"""Test shim: `import trafilatura` fails, as with a broken installation."""
+import sys
+from importlib.abc import MetaPathFinder
+
+
+class BrokenTrafilatura(MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "trafilatura" or name.startswith("trafilatura."):
+            raise ImportError(f"{name} is broken in this environment (a test shim)")
+        return None
+
+
+sys.meta_path.insert(0, BrokenTrafilatura())
+'''
+
+
+def broken_extractor_env(folder: Path) -> dict[str, str]:
+    """An environment whose Python processes (the crawl's extraction workers included) cannot
+    import trafilatura: a real ImportError from a `sitecustomize` on PYTHONPATH."""
+    shim = folder / "broken-trafilatura"
+    shim.mkdir(exist_ok=True)
+    (shim / "sitecustomize.py").write_text(BROKEN_TRAFILATURA, encoding="utf-8")
+    return {"PYTHONPATH": str(shim)}

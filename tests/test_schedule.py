@@ -17,7 +17,7 @@ import pytest
 from mediamon.demo.site import DemoSite
 from mediamon.errors import InputError
 from mediamon.schedule.timing import Cron, parse_duration
-from tests.helpers import mediamon_cmd, run_mediamon, sources_toml
+from tests.helpers import broken_extractor_env, mediamon_cmd, run_mediamon, sources_toml
 
 pytestmark = pytest.mark.slow
 
@@ -301,6 +301,31 @@ def test_queries_never_fail_during_a_scheduled_cycle(
     assert scheduler.returncode == 0
     assert not failures, failures[:3]
     assert answered >= 3
+
+
+def test_once_exits_with_the_worst_steps_status(tmp_path: Path, db: Path, site: DemoSite) -> None:
+    sources = sources_toml(site, tmp_path / "s.toml", news={"feeds": ["/feeds/rss.xml"]})
+
+    def once(env: dict[str, str] | None = None) -> tuple[int, str]:
+        args = ["--db", str(db), "schedule", "--once", "--sources", str(sources), "--json"]
+        out = run_mediamon(*args, env=env, timeout=600)
+        assert "Traceback" not in out.stderr, out.stderr
+        cycles = [json.loads(line) for line in out.stderr.splitlines() if line.startswith("{")]
+        figures = [c["figures"] for c in cycles if "figures" in c]
+        assert len(figures) == 1, out.stderr
+        return out.returncode, figures[0]["crawl"]
+
+    # the extractor cannot run: the crawl fails (exit 1), the tag step still runs
+    code, crawl = once(broken_extractor_env(tmp_path))
+    assert code == 1 and crawl == "failed", crawl
+    # the pages it could not read are fetched again by the next crawl
+    assert run_mediamon("--db", str(db), "crawl", "--sources", str(sources)).returncode == 0
+    assert _count(db, "select count(*) from documents where source_id = 'news'") >= 20
+    # a sources file the crawl refuses (exit 2): no run of its own, and the earlier run's
+    # "ok" is not taken for this one's
+    sources.write_text('[[sources]]\nid = "news"\nfeeds = "not a list"\n', encoding="utf-8")
+    code, crawl = once()
+    assert code == 2 and crawl == "failed (exit 2)", crawl
 
 
 # -- The previous implementation, kept as an oracle ---------------------------------------------

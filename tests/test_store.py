@@ -137,3 +137,72 @@ def test_near_duplicates_within_one_batch(db: Path) -> None:
         )
         clusters = {r[0] for r in con.execute("select cluster_id from documents").fetchall()}
     assert len(clusters) == 1
+
+
+def test_every_record_of_a_batch_has_its_own_outcome(db: Path) -> None:
+    # the same article from two sources, and an AMP copy with another text, in one batch
+    text = "Ministers met the platforms about encryption and child safety. " * 5
+    with connect(db, create=True) as con:
+        result = write_documents(
+            con,
+            [
+                DocumentRecord(text=text, url="https://e.org/story", source_id="feed"),
+                DocumentRecord(text=text, url="https://e.org/story", source_id="sitemap"),
+                DocumentRecord(text=text + " More.", url="https://e.org/story", source_id="amp"),
+            ],
+        )
+        assert dict(result.counts) == {"new": 1, "unchanged": 1, "updated": 1}
+        assert con.execute("select count(*) from documents").fetchone() == (1,)
+        assert con.execute("select count(*) from document_versions").fetchone() == (1,)
+
+
+@pytest.mark.parametrize("feed_first", [True, False])
+def test_the_best_date_evidence_wins_whichever_copy_comes_first(db: Path, feed_first: bool) -> None:
+    text = "The regulator published its guidance on scanning encrypted messages. " * 5
+    from_feed = DocumentRecord(
+        text=text,
+        url="https://e.org/guidance",
+        published_at=dt.date(2023, 5, 2),
+        date_source="feed",
+        date_precision="day",
+    )
+    # the sitemap's copy: no date of its own, then a guess from the page
+    guessed = DocumentRecord(
+        text=text,
+        url="https://e.org/guidance",
+        published_at=dt.date(2023, 5, 9),
+        date_source="htmldate",
+        date_precision="day",
+    )
+    undated = DocumentRecord(text=text, url="https://e.org/guidance")
+    order = [from_feed, guessed, undated] if feed_first else [undated, guessed, from_feed]
+    with connect(db, create=True) as con:
+        outcomes = [next(iter(write_documents(con, [rec]).counts)) for rec in order]
+        stored = con.execute(
+            "select published_at, date_source, date_precision from documents"
+        ).fetchall()
+    assert stored == [(dt.date(2023, 5, 2), "feed", "day")]
+    expected = ["new", "unchanged", "unchanged"] if feed_first else ["new", "enriched", "enriched"]
+    assert outcomes == expected
+
+
+def test_background_writers_share_one_thread_and_never_collide(db: Path) -> None:
+    # two sources of one crawl, each with its own writer, holding the same articles
+    with connect(db, create=True):
+        pass
+    writers = [BatchWriter(db, batch_size=5, max_wait=60, background=True) for _ in range(2)]
+    for i in range(40):
+        for n, writer in enumerate(writers):
+            writer.add(
+                DocumentRecord(
+                    text=f"story {i} about encryption", url=f"https://e.org/{i}", source_id=f"s{n}"
+                ),
+                PageRecord(url=f"https://e.org/{i}", status=200, outcome="stored"),
+            )
+    for writer in writers:
+        writer.close()
+        assert writer.failure is None
+    totals = writers[0].result.counts + writers[1].result.counts
+    assert totals == {"new": 40, "unchanged": 40}
+    with connect(db, read_only=True) as con:
+        assert con.execute("select count(*) from documents").fetchone() == (40,)

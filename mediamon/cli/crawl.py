@@ -60,9 +60,10 @@ def print_crawl(report: Any) -> None:
         docs = figures.get("documents", {})
         dropped = ", ".join(f"{k} {v}" for k, v in sorted(figures.get("dropped", {}).items()))
         errors = ", ".join(f"{k} {v}" for k, v in sorted(figures.get("errors", {}).items()))
+        enriched = f"{docs['enriched']} enriched, " if docs.get("enriched") else ""
         click.echo(
             f"  {source_id}: {figures.get('pages_fetched', 0)} pages fetched; documents "
-            f"{docs.get('new', 0)} new, {docs.get('updated', 0)} updated, "
+            f"{docs.get('new', 0)} new, {docs.get('updated', 0)} updated, {enriched}"
             f"{docs.get('unchanged', 0) + figures.get('not_modified', 0)} unchanged, "
             f"{docs.get('duplicate', 0)} duplicate"
         )
@@ -70,6 +71,8 @@ def print_crawl(report: Any) -> None:
             click.echo(f"    dropped: {dropped}")
         if errors:
             click.echo(f"    errors: {errors}")
+        if figures.get("unfinished"):
+            click.echo(f"    unfinished: {figures['unfinished']} requests had no outcome yet")
         if figures.get("failure"):
             click.echo(f"    failed: {figures['failure']}")
 

@@ -91,6 +91,7 @@ def schedule(
 
     Cycles never overlap: a second scheduler on the same corpus is refused. Stopping finishes
     the batch being written and records the run as interrupted. One log line per cycle.
+    With --once the exit status is the worst step's (non-zero when the crawl or tag failed).
 
     \b
     Example:
@@ -136,6 +137,8 @@ def schedule(
     logger.info("scheduler started for %s (%s)", db, what)
     cycles = scheduler.run()
     logger.info("scheduler stopped after %d cycle(s)", cycles)
+    if once and scheduler.last is not None and scheduler.last.exit_code:
+        sys.exit(scheduler.last.exit_code)  # the worst step's, for cron and systemd
 
 
 COMMANDS = (schedule,)

@@ -3,6 +3,11 @@
 A long crawl or ingest must not keep the file locked: analysts' queries would wait for hours.
 So records are buffered and each batch opens the corpus, writes in one transaction, and closes
 it again. Between batches any other process can read.
+
+In one process, every background writer (one per crawled source) hands its batches to the
+same writer thread: two transactions of one process on one DuckDB file conflict when they
+touch the same rows (two sources holding the same article), and a read-only connection cannot
+be opened while a read-write one is. One thread, one connection at a time, no conflicts.
 """
 
 import logging
@@ -12,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -21,14 +27,51 @@ from mediamon.corpus.store import (
     PageRecord,
     WriteResult,
     ensure_source,
-    write_documents,
+    upsert_documents,
     write_pages,
 )
-from mediamon.errors import CorpusLockedError, NotACorpusError, SchemaError
+from mediamon.errors import CorpusLockedError, MediamonError, NotACorpusError, SchemaError
 
 logger = logging.getLogger(__name__)
 
 SourceRow = tuple[str, str | None, str | None]  # source_id, name, kind
+T = TypeVar("T")
+
+
+class BatchWriteError(MediamonError):
+    """A batch could not be written; its records are not in the corpus."""
+
+
+class _WriterThread:
+    """The process's one writer thread, shared by every background BatchWriter."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        self._users = 0
+
+    def acquire(self) -> None:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(1, "mediamon-writer")
+            self._users += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._users <= 0 and self._executor is not None:
+                self._executor.shutdown(wait=True)
+                self._executor = None
+                self._users = 0
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> "Future[T]":
+        with self._lock:
+            if self._executor is None:
+                raise RuntimeError("the writer thread is not running: acquire() it first")
+            return self._executor.submit(fn, *args)
+
+
+WRITER_THREAD = _WriterThread()
 
 
 class BatchWriter:
@@ -38,10 +81,11 @@ class BatchWriter:
     seconds. `on_flush` is called inside each write transaction's connection, after the batch
     is written, so callers can record progress (e.g. a crawl run's stats) atomically enough.
 
-    background: write batches on one writer thread while the caller goes on producing (a crawl's
-    reactor must not stop for the database); batches are still written one at a time, in
-    order, and `close()` waits for the last one. An error on the writer thread is raised to
-    the caller at its next call.
+    background: write batches on the process's writer thread while the caller goes on producing
+    (a crawl's reactor must not stop for the database); batches are still written one at a
+    time, in order, and `close()` waits for the last one. A batch that fails is counted in
+    `failed_pages` / `failed_documents`, and a `BatchWriteError` naming it is raised to the
+    caller once, at its next call; later batches are still written.
     """
 
     def __init__(
@@ -57,13 +101,19 @@ class BatchWriter:
         self.max_wait = max_wait
         self.on_flush = on_flush
         self.result = WriteResult()
+        self.failure: str | None = None  # the first failed batch's reason
+        self.failed_documents = 0
+        self.failed_pages = 0
         self._docs: list[DocumentRecord] = []
         self._pages: list[PageRecord] = []
         self._sources: dict[str, SourceRow] = {}
         self._since: float | None = None
         self._lock = threading.Lock()
-        self._executor = ThreadPoolExecutor(1, "mediamon-writer") if background else None
-        self._pending: list[Future[WriteResult]] = []
+        self._background = background
+        self._pending: list[Future[WriteResult | None]] = []
+        self._raised = False
+        if background:
+            WRITER_THREAD.acquire()
 
     def add(self, doc: DocumentRecord | None = None, page: PageRecord | None = None) -> None:
         if doc is not None:
@@ -81,6 +131,18 @@ class BatchWriter:
     def add_source(self, source_id: str, name: str | None, kind: str | None) -> None:
         self._sources[source_id] = (source_id, name, kind)
 
+    def call(self, fn: Callable[..., T], *args: Any) -> "Future[T]":
+        """Run another corpus read or write in turn with the batches (in the background: on
+        the writer thread, where it never meets a batch's connection)."""
+        if self._background:
+            return WRITER_THREAD.submit(fn, *args)
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
     @property
     def pending(self) -> int:
         return len(self._docs) + len(self._pages)
@@ -92,10 +154,10 @@ class BatchWriter:
             return WriteResult()
         docs, pages, sources = self._docs, self._pages, self._sources
         self._docs, self._pages, self._sources, self._since = [], [], {}, None
-        if self._executor is None:
+        if not self._background:
             return self._write(docs, pages, sources)
         self._pending = [f for f in self._pending if not f.done()]
-        self._pending.append(self._executor.submit(self._write, docs, pages, sources))
+        self._pending.append(WRITER_THREAD.submit(self._write_or_record, docs, pages, sources))
         return WriteResult()
 
     def _write(
@@ -105,34 +167,78 @@ class BatchWriter:
         sources: dict[str, SourceRow],
     ) -> WriteResult:
         with connect(self.path, create=True) as con:
-            for source_id, name, kind in sources.values():
-                ensure_source(con, source_id, name, kind)
-            batch = write_documents(con, docs)
-            for page in pages:
-                if page.doc_id is not None and batch.doc_ids.get(page.doc_id) == "duplicate":
-                    page.outcome = "duplicate"
-            write_pages(con, pages)
-            if self.on_flush is not None:
-                self.on_flush(con, batch)
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for source_id, name, kind in sources.values():
+                    ensure_source(con, source_id, name, kind)
+                batch = upsert_documents(con, docs)
+                for page in pages:
+                    if page.doc_id is not None and batch.doc_ids.get(page.doc_id) == "duplicate":
+                        page.outcome = "duplicate"
+                write_pages(con, pages)
+                if self.on_flush is not None:
+                    self.on_flush(con, batch)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
         logger.debug("wrote batch: %s", dict(batch.counts))
         with self._lock:
             self.result.merge(batch)
         return batch
 
+    def _write_or_record(
+        self,
+        docs: list[DocumentRecord],
+        pages: list[PageRecord],
+        sources: dict[str, SourceRow],
+    ) -> WriteResult | None:
+        """On the writer thread: a failed batch is recorded, and the thread goes on."""
+        try:
+            return self._write(docs, pages, sources)
+        except Exception as exc:
+            reason = _reason(exc)
+            logger.error(
+                "could not write a batch of %d documents and %d pages to %s: %s",
+                len(docs),
+                len(pages),
+                self.path,
+                reason,
+            )
+            with self._lock:
+                self.failure = self.failure or reason
+                self.failed_documents += len(docs)
+                self.failed_pages += len(pages)
+            return None
+
     def _raise_failed(self) -> None:
-        for future in self._pending:
-            if future.done() and future.exception() is not None:
-                raise future.exception()  # type: ignore[misc]
+        with self._lock:
+            failure = self.failure
+        if failure is not None and not self._raised:
+            self._raised = True
+            raise BatchWriteError(f"could not write to the corpus {self.path}: {failure}")
 
     def close(self) -> None:
-        """Write what is left and wait for the writer thread."""
-        self.flush()
-        if self._executor is not None:
-            for future in self._pending:
-                future.result()
-            self._pending.clear()
-            self._executor.shutdown(wait=True)
-            self._executor = None
+        """Write what is left and wait for the writer thread; raise if a batch failed."""
+        try:
+            docs, pages, sources = self._docs, self._pages, self._sources
+            self._docs, self._pages, self._sources, self._since = [], [], {}, None
+            if self._background:
+                if docs or pages or sources:
+                    self._pending.append(
+                        WRITER_THREAD.submit(self._write_or_record, docs, pages, sources)
+                    )
+                for future in self._pending:
+                    future.result()
+                self._pending.clear()
+            elif docs or pages or sources:
+                self._write(docs, pages, sources)
+        finally:
+            if self._background:
+                self._background = False
+                WRITER_THREAD.release()
+        if self.failure is not None:
+            raise BatchWriteError(f"could not write to the corpus {self.path}: {self.failure}")
 
     def __enter__(self) -> "BatchWriter":
         return self
@@ -149,3 +255,10 @@ class BatchWriter:
             exc_type, CorpusLockedError | NotACorpusError | SchemaError
         ):
             self.close()
+
+
+def _reason(exc: BaseException) -> str:
+    """One line: the error's type and first line (a MediamonError's message says it all)."""
+    lines = str(exc).strip().splitlines()
+    first = lines[0] if lines else ""
+    return first if isinstance(exc, MediamonError) else f"{type(exc).__name__}: {first}"

@@ -1,12 +1,20 @@
-"""Run records (`crawl_runs`): what each crawl, ingest or tag did, for `stats` and source health."""
+"""Run records (`crawl_runs`): what each crawl, ingest or tag did, for `stats` and source health.
+
+A run is `running` until its process records how it ended; a process killed outright never
+does, so every writer's start (`start_run`, and `init`) first marks the runs whose process is
+gone as `interrupted`.
+"""
 
 import datetime as dt
 import json
+import logging
 import os
 import uuid
 from typing import Any
 
 import duckdb
+
+logger = logging.getLogger(__name__)
 
 
 def _now() -> dt.datetime:
@@ -20,6 +28,7 @@ def new_run_id() -> str:
 def start_run(
     con: duckdb.DuckDBPyConnection, command: str, sources: list[str], run_id: str | None = None
 ) -> str:
+    mark_interrupted_runs(con)
     run_id = run_id or new_run_id()
     con.execute(
         "INSERT INTO crawl_runs (run_id, command, started_at, status, sources, stats) "
@@ -58,6 +67,8 @@ def mark_interrupted_runs(con: duckdb.DuckDBPyConnection) -> int:
                 [run_id],
             )
             stale += 1
+    if stale:
+        logger.warning("marked %d earlier run(s) whose process is gone as interrupted", stale)
     return stale
 
 
@@ -73,11 +84,20 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def last_crawl(con: duckdb.DuckDBPyConnection) -> tuple[str, dict[str, Any]] | None:
-    """The status and figures of the latest crawl, with its errors summed over its sources."""
+def now() -> dt.datetime:
+    """The clock of `crawl_runs` (UTC, naive), for comparing with `started_at`."""
+    return _now()
+
+
+def last_crawl(
+    con: duckdb.DuckDBPyConnection, since: dt.datetime | None = None
+) -> tuple[str, dict[str, Any]] | None:
+    """The status and figures of the latest crawl (started at `since` or later), with its
+    errors summed over its sources."""
     row = con.execute(
         "SELECT status, stats FROM crawl_runs WHERE command = 'crawl' "
-        "ORDER BY started_at DESC LIMIT 1"
+        "AND ($since IS NULL OR started_at >= $since) ORDER BY started_at DESC LIMIT 1",
+        {"since": since},
     ).fetchone()
     if row is None:
         return None

@@ -8,6 +8,7 @@ import duckdb
 from mediamon.config import seeds as seeds_schema
 from mediamon.config.seeds import Seed
 from mediamon.corpus.connection import connect
+from mediamon.corpus.runs import mark_interrupted_runs
 from mediamon.corpus.store import DocumentRecord, WriteResult, write_documents
 
 
@@ -49,6 +50,7 @@ def init_corpus(path: Path) -> tuple[bool, WriteResult]:
     """Create (or upgrade) the corpus and load the seeds; safe to run again."""
     existed = path.exists()
     with connect(path, create=True) as con:
+        mark_interrupted_runs(con)
         result = load_seeds(con)
     return not existed, result
 

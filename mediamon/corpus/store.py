@@ -6,7 +6,6 @@ is already stored under another URL is a duplicate and is not stored twice.
 """
 
 import datetime as dt
-import gzip
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,11 +16,25 @@ import numpy as np
 import pyarrow as pa
 
 from mediamon.corpus import neardup
+from mediamon.corpus.archive import PageRecord, compress_html, read_html, write_pages
 from mediamon.corpus.arrow import column, view
 from mediamon.corpus.clusters import assign_clusters, store_signatures
 from mediamon.corpus.urls import canonicalize_url, doc_id_for, domain_of, normalise_text, text_hash
 
 logger = logging.getLogger(__name__)
+
+# the page archive lives in corpus/archive.py; its names stay importable from here
+__all__ = [
+    "DocumentRecord",
+    "PageRecord",
+    "WriteResult",
+    "compress_html",
+    "ensure_source",
+    "read_html",
+    "upsert_documents",
+    "write_documents",
+    "write_pages",
+]
 
 # Metadata columns a re-fetch may fill in or correct; a NULL never replaces a value.
 _META = (
@@ -106,23 +119,6 @@ class DocumentRecord:
 
 
 @dataclass
-class PageRecord:
-    """A fetched page for the raw archive, whatever became of it."""
-
-    url: str
-    status: int | None = None
-    content_type: str | None = None
-    fetched_at: dt.datetime | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    outcome: str | None = None
-    doc_id: str | None = None
-    source_id: str | None = None
-    html: bytes | None = None
-    html_gz: bytes | None = None  # the same, already compressed (by an extraction worker)
-
-
-@dataclass
 class WriteResult:
     counts: Counter[str] = field(default_factory=Counter)
     doc_ids: dict[str, str] = field(default_factory=dict)  # record key -> outcome
@@ -198,82 +194,124 @@ def _arrow(rows: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)
 
 
+# Evidence for a publication date, the best first: a later copy of a stored text whose date has
+# better evidence replaces the stored date, so the result does not depend on which copy came
+# first (the same article found by a sitemap without a date and by a feed with one).
+DATE_EVIDENCE = ("curated", "record", "jsonld", "meta", "feed", "sitemap", "url", "htmldate")
+_DATE_COLUMNS = ("published_at", "date_source", "date_precision")
+
+
+def _date_rank(source: str | None) -> int:
+    if source is None:
+        return len(DATE_EVIDENCE) + 1
+    return DATE_EVIDENCE.index(source) if source in DATE_EVIDENCE else len(DATE_EVIDENCE)
+
+
 def write_documents(con: duckdb.DuckDBPyConnection, records: list[DocumentRecord]) -> WriteResult:
     """Upsert a batch of documents in one transaction.
 
     Outcomes per record: new, updated (text changed: old text versioned), enriched (metadata
-    filled in), unchanged, duplicate (same text already stored under another doc_id).
+    filled in, or a date with better evidence), unchanged, duplicate (same text already stored
+    under another doc_id).
     """
-    result = WriteResult()
     if not records:
-        return result
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-    # last record wins within a batch, as it would across batches
-    by_id: dict[str, DocumentRecord] = {}
-    for rec in records:
-        by_id[rec.doc_id] = rec
-    ids = list(by_id)
-    hashes = list({r.text_hash for r in by_id.values()})
-
+        return WriteResult()
     con.execute("BEGIN TRANSACTION")
     try:
-        with view(con, "mm_ids", column("doc_id", ids)):
-            existing = {
-                row[0]: row
-                for row in con.execute(
-                    f"SELECT doc_id, text_hash, version, {', '.join(_META)} FROM documents "
-                    "SEMI JOIN mm_ids USING (doc_id)"
-                ).fetchall()
-            }
-        with view(con, "mm_hashes", column("text_hash", hashes)):
-            hash_owner = dict(
-                con.execute(
-                    "SELECT text_hash, min(doc_id) FROM documents "
-                    "SEMI JOIN mm_hashes USING (text_hash) GROUP BY text_hash"
-                ).fetchall()
-            )
-        new_rows: list[dict[str, Any]] = []
-        changed_rows: list[dict[str, Any]] = []
-        enrich_rows: list[dict[str, Any]] = []
-        for doc_id, rec in by_id.items():
-            old = existing.get(doc_id)
-            owner = hash_owner.get(rec.text_hash)
-            if old is None:
-                if owner is not None and owner != doc_id:
-                    result.doc_ids[doc_id] = "duplicate"
-                    continue
-                hash_owner[rec.text_hash] = doc_id
-                new_rows.append(_doc_row(rec, now, 1))
-                result.doc_ids[doc_id] = "new"
-            elif old[1] != rec.text_hash:
-                changed_rows.append(_doc_row(rec, now, int(old[2]) + 1))
-                result.doc_ids[doc_id] = "updated"
-            else:
-                old_meta = dict(zip(_META, old[3:], strict=True))
-                new_meta = _doc_row(rec, now, 0)
-                # same text: a later fetch may fill gaps, never overwrite what we have
-                if any(old_meta[k] is None and new_meta[k] is not None for k in _META):
-                    enrich_rows.append(new_meta)
-                    result.doc_ids[doc_id] = "enriched"
-                else:
-                    result.doc_ids[doc_id] = "unchanged"
-        result.counts.update(result.doc_ids.values())
-
-        assign_clusters(con, [by_id[r["doc_id"]] for r in new_rows], new_rows)
-        store_signatures(con, [by_id[r["doc_id"]] for r in new_rows + changed_rows])
-        if new_rows:
-            cols = ", ".join(_DOC_COLUMNS)
-            with view(con, "mm_batch", _arrow(new_rows)):
-                con.execute(f"INSERT INTO documents ({cols}) SELECT {cols} FROM mm_batch")
-        if changed_rows:
-            _update_changed(con, _arrow(changed_rows))
-        if enrich_rows:
-            _update_enriched(con, _arrow(enrich_rows))
+        result = upsert_documents(con, records)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    return result
+
+
+def upsert_documents(con: duckdb.DuckDBPyConnection, records: list[DocumentRecord]) -> WriteResult:
+    """The upsert of `write_documents` inside the caller's transaction.
+
+    Every record gets its own outcome, in order, as if each came in a batch of its own: a
+    doc_id that appears twice (two sources, or an AMP copy and its article) is written in
+    rounds, so the second copy finds the first one stored.
+    """
+    result = WriteResult()
+    rounds: list[dict[str, DocumentRecord]] = []
+    for rec in records:
+        for batch in rounds:
+            if rec.doc_id not in batch:
+                batch[rec.doc_id] = rec
+                break
+        else:
+            rounds.append({rec.doc_id: rec})
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    for batch in rounds:
+        result.merge(_upsert_round(con, batch, now))
+    return result
+
+
+def _upsert_round(
+    con: duckdb.DuckDBPyConnection, by_id: dict[str, DocumentRecord], now: dt.datetime
+) -> WriteResult:
+    """Records with distinct doc_ids, in the caller's transaction."""
+    result = WriteResult()
+    ids = list(by_id)
+    hashes = list({r.text_hash for r in by_id.values()})
+    with view(con, "mm_ids", column("doc_id", ids)):
+        existing = {
+            row[0]: row
+            for row in con.execute(
+                f"SELECT doc_id, text_hash, version, {', '.join(_META)} FROM documents "
+                "SEMI JOIN mm_ids USING (doc_id)"
+            ).fetchall()
+        }
+    with view(con, "mm_hashes", column("text_hash", hashes)):
+        hash_owner = dict(
+            con.execute(
+                "SELECT text_hash, min(doc_id) FROM documents "
+                "SEMI JOIN mm_hashes USING (text_hash) GROUP BY text_hash"
+            ).fetchall()
+        )
+    new_rows: list[dict[str, Any]] = []
+    changed_rows: list[dict[str, Any]] = []
+    enrich_rows: list[dict[str, Any]] = []
+    for doc_id, rec in by_id.items():
+        old = existing.get(doc_id)
+        owner = hash_owner.get(rec.text_hash)
+        if old is None:
+            if owner is not None and owner != doc_id:
+                result.doc_ids[doc_id] = "duplicate"
+                continue
+            hash_owner[rec.text_hash] = doc_id
+            new_rows.append(_doc_row(rec, now, 1))
+            result.doc_ids[doc_id] = "new"
+        elif old[1] != rec.text_hash:
+            changed_rows.append(_doc_row(rec, now, int(old[2]) + 1))
+            result.doc_ids[doc_id] = "updated"
+        else:
+            old_meta = dict(zip(_META, old[3:], strict=True))
+            row = _doc_row(rec, now, 0)
+            # same text: a later fetch may fill gaps, never overwrite what we have, except a
+            # date with better evidence
+            fills = any(old_meta[k] is None and row[k] is not None for k in _META)
+            better = _date_rank(row["date_source"]) < _date_rank(old_meta["date_source"])
+            if not better:
+                row.update({k: old_meta[k] for k in _DATE_COLUMNS})
+            if fills or better:
+                enrich_rows.append(row)
+                result.doc_ids[doc_id] = "enriched"
+            else:
+                result.doc_ids[doc_id] = "unchanged"
+    result.counts.update(result.doc_ids.values())
+
+    assign_clusters(con, [by_id[r["doc_id"]] for r in new_rows], new_rows)
+    store_signatures(con, [by_id[r["doc_id"]] for r in new_rows + changed_rows])
+    if new_rows:
+        cols = ", ".join(_DOC_COLUMNS)
+        with view(con, "mm_batch", _arrow(new_rows)):
+            con.execute(f"INSERT INTO documents ({cols}) SELECT {cols} FROM mm_batch")
+    if changed_rows:
+        _update_changed(con, _arrow(changed_rows))
+    if enrich_rows:
+        _update_enriched(con, _arrow(enrich_rows))
     return result
 
 
@@ -295,79 +333,14 @@ def _update_changed(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
 
 
 def _update_enriched(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
-    """Same text, more metadata: fill the gaps only."""
+    """Same text, more metadata: fill the gaps only (the date columns come decided)."""
     sets = ", ".join(
-        [f"{c} = coalesce(d.{c}, e.{c})" for c in _META]
+        [f"{c} = coalesce(d.{c}, e.{c})" for c in _META if c not in _DATE_COLUMNS]
+        + [f"{c} = e.{c}" for c in _DATE_COLUMNS]
         + ["fetched_at = coalesce(e.fetched_at, d.fetched_at)", "updated_at = e.updated_at"]
     )
     with view(con, "enrich", table):
         con.execute(f"UPDATE documents d SET {sets} FROM enrich e WHERE d.doc_id = e.doc_id")
-
-
-def compress_html(html: bytes | str) -> bytes:
-    data = html.encode("utf-8") if isinstance(html, str) else html
-    # level 1: 4.3x smaller on real pages at half the CPU of level 6 (5.0x)
-    return gzip.compress(data, compresslevel=1, mtime=0)
-
-
-def write_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRecord]) -> None:
-    """Upsert pages by URL; the newest fetch wins."""
-    if not pages:
-        return
-    latest: dict[str, PageRecord] = {p.url: p for p in pages}
-    rows = [
-        {
-            "url": p.url,
-            "doc_id": p.doc_id,
-            "source_id": p.source_id,
-            "status": p.status,
-            "content_type": p.content_type,
-            "fetched_at": p.fetched_at,
-            "etag": p.etag,
-            "last_modified": p.last_modified,
-            "outcome": p.outcome,
-            "html_bytes": len(p.html) if p.html is not None else None,
-            "html": p.html_gz or (compress_html(p.html) if p.html is not None else None),
-        }
-        for p in latest.values()
-    ]
-    schema = pa.schema(
-        [
-            ("url", pa.string()),
-            ("doc_id", pa.string()),
-            ("source_id", pa.string()),
-            ("status", pa.int32()),
-            ("content_type", pa.string()),
-            ("fetched_at", pa.timestamp("us")),
-            ("etag", pa.string()),
-            ("last_modified", pa.string()),
-            ("outcome", pa.string()),
-            ("html_bytes", pa.int32()),
-            ("html", pa.binary()),
-        ]
-    )
-    page_batch = pa.Table.from_pylist(rows, schema=schema)
-    cols = ", ".join(schema.names)
-    updates = ", ".join(
-        f"{c} = coalesce(excluded.{c}, pages.{c})"
-        if c in ("doc_id", "html", "html_bytes")
-        else f"{c} = excluded.{c}"
-        for c in schema.names
-        if c != "url"
-    )
-    with view(con, "mm_pages", page_batch):
-        con.execute(
-            f"INSERT INTO pages ({cols}) SELECT {cols} FROM mm_pages "
-            f"ON CONFLICT (url) DO UPDATE SET {updates}"
-        )
-
-
-def read_html(con: duckdb.DuckDBPyConnection, url: str) -> str | None:
-    """The archived HTML of a page, decompressed."""
-    row = con.execute("SELECT html FROM pages WHERE url = ?", [url]).fetchone()
-    if not row or row[0] is None:
-        return None
-    return gzip.decompress(row[0]).decode("utf-8", errors="replace")
 
 
 def ensure_source(

@@ -4,8 +4,22 @@ from twisted.internet import error as net
 from twisted.internet.defer import CancelledError
 from twisted.python.failure import Failure
 
+# reasons that are the crawler keeping its rules, not something going wrong: counted as dropped
+DROPS = ("robots", "private_address", "offsite")
+
+
+def is_drop(reason: str) -> bool:
+    return reason in DROPS
+
+
+def _too_large(text: str) -> bool:
+    # Scrapy's messages: "larger than download max size", "exceeded DOWNLOAD_MAXSIZE"
+    text = text.lower()
+    return "maxsize" in text or "max size" in text
+
 
 def classify(failure: Failure) -> str:
+    from scrapy import exceptions as scrapy_errors
     from scrapy.exceptions import IgnoreRequest
     from scrapy.spidermiddlewares.httperror import HttpError
 
@@ -24,8 +38,24 @@ def classify(failure: Failure) -> str:
             return "offsite"
         if "redirect" in text.lower():
             return "redirect_loop"
+        if _too_large(text):  # a compressed body over the size cap once decompressed
+            return "too_large"
         return "ignored"
-    if isinstance(exc, CancelledError) or "maxsize" in text.lower() or "max size" in text.lower():
+    # Scrapy 2.13 raises Twisted's errors, later versions wrap them in their own (by name:
+    # they do not exist in every version we support)
+    wrapped = {
+        "DownloadCancelledError": "too_large",  # the size cap cancels the download
+        "DownloadTimeoutError": "timeout",
+        "DownloadConnectionRefusedError": "connection",
+        "CannotResolveHostError": "dns",
+        "DownloadFailedError": "connection",
+        "ResponseDataLossError": "data_loss",
+    }
+    for name, reason in wrapped.items():
+        cls = getattr(scrapy_errors, name, None)
+        if cls is not None and isinstance(exc, cls):
+            return reason
+    if isinstance(exc, CancelledError) or _too_large(text):
         return "too_large"
     if isinstance(exc, net.DNSLookupError):
         return "dns"

@@ -19,6 +19,7 @@ class PageItem:
     etag: str | None = None
     last_modified: str | None = None
     date_hint: DateFinding | None = None
+    ticket: int | None = None  # the request's ticket in the spider's ledger
     # filled in by the pipelines
     doc: DocumentRecord | None = field(default=None, repr=False)
     html_gz: bytes | None = field(default=None, repr=False)

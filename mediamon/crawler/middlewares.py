@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware as ScrapyOffsiteMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 
@@ -92,11 +93,24 @@ class PrivateAddressMiddleware:
         )
 
 
+class OffsiteMiddleware(ScrapyOffsiteMiddleware):
+    """Scrapy's offsite filter, applied only on the way to the downloader.
+
+    Scrapy also applies it when a request is scheduled, and a request refused there vanishes:
+    no errback, no signal. Here the refusal reaches the request's errback, so a redirect to
+    another site is counted (`offsite`) like every other outcome.
+    """
+
+    def request_scheduled(self, request: Request, spider: Any) -> None:
+        return None
+
+
 class ConditionalRequestMiddleware:
     """Re-visits ask "has it changed?" with the validators the corpus kept (ETag/Last-Modified).
 
     Spiders put `mm_known = (etag, last_modified)` in the request meta for pages seen before; a
-    304 answer then reaches the spider instead of being treated as an error.
+    304 answer then reaches the spider instead of being treated as an error (and is counted
+    as `not_modified` by the store pipeline, as the page's outcome).
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -119,11 +133,6 @@ class ConditionalRequestMiddleware:
         if 304 not in allowed:
             request.meta["handle_httpstatus_list"] = [*allowed, 304]
         return None
-
-    def process_response(self, request: Request, response: Response) -> Response:
-        if response.status == 304:
-            self.crawler.stats.inc_value("mediamon/not_modified")
-        return response
 
 
 class CompressionMiddleware(HttpCompressionMiddleware):

@@ -3,7 +3,10 @@
 A page that is not kept is dropped with a `Dropped` reason; the store pipeline still records it
 in the page archive so the run's figures and the next crawl's seen-check know about it. Listing
 pages, pages without article text and off-topic pages keep their HTML there (compressed), so
-`mediamon reextract` can look at them again; binary, non-HTML and oversized responses do not.
+`mediamon reextract` can look at them again; binary, non-HTML and oversized responses do not. A
+page the extractor failed on (an exception, not a page without text) is a `PageError`: an error
+by kind in the figures, not a drop. A batch the corpus would not take fails the source, and
+with it the run.
 """
 
 import asyncio
@@ -18,7 +21,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.http import Request, Response
 
-from mediamon.corpus.batch import BatchWriter
+from mediamon.corpus.batch import BatchWriteError, BatchWriter
 from mediamon.corpus.store import DocumentRecord, PageRecord
 from mediamon.corpus.urls import canonicalize_url
 from mediamon.crawler.items import PageItem
@@ -39,9 +42,18 @@ KEEP_DROPPED_BODY = frozenset({"not_article", "no_text", "off_topic", "language"
 class Dropped(DropItem):
     """A page not kept as a document, with the reason recorded in the run's stats."""
 
+    section = "dropped"
+
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
+        self.detail = detail
+
+
+class PageError(Dropped):
+    """A page not kept because our side failed on it: an error by kind, not a drop."""
+
+    section = "errors"
 
 
 def looks_binary(body: bytes) -> bool:
@@ -60,11 +72,15 @@ def examine_page(
 
     The listing rule parses the page, so it runs where the extraction does, off the reactor.
     """
-    from mediamon.crawler.workers import extract_job
+    from mediamon.crawler.workers import ExtractFailure, extract_job
     from mediamon.documents.listing import looks_like_listing
 
-    if looks_like_listing(body, url, content_type):
-        return None
+    try:
+        if looks_like_listing(body, url, content_type):
+            return None
+    except Exception as exc:  # our rule failed, not the page: an error by kind
+        lines = str(exc).strip().splitlines()
+        return ExtractFailure(type(exc).__name__, lines[0] if lines else ""), None, None
     return extract_job(body, url, hint, content_type)
 
 
@@ -107,6 +123,8 @@ class ExtractPipeline:
             raise Dropped("not_html", mime)
         if looks_binary(item.body):
             raise Dropped("not_html", "binary content")
+        from mediamon.crawler.workers import ExtractFailure
+
         args = (item.body, item.url, item.date_hint, item.content_type)
         if self.pool is None:
             examined = examine_page(*args)
@@ -116,6 +134,8 @@ class ExtractPipeline:
         if examined is None:
             raise Dropped("not_article", "a listing of other pages")
         extracted, signature, html_gz = examined
+        if isinstance(extracted, ExtractFailure):
+            raise PageError(f"extraction_{extracted.kind.lower()}", extracted.message)
         if extracted is None or not has_article_text(extracted.text):
             raise Dropped("no_text")
         canonical = document_url(item.requested_url, item.url, extracted.canonical_url)
@@ -181,6 +201,7 @@ class StorePipeline:
         self.run_id = settings.get("MEDIAMON_RUN_ID") or None
         self.own_run = False
         self.writer: BatchWriter | None = None
+        self.failure: str | None = None
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
 
     @classmethod
@@ -191,32 +212,65 @@ class StorePipeline:
         from mediamon.corpus.connection import connect
         from mediamon.corpus.runs import start_run
         from mediamon.corpus.seeding import ensure_corpus
-        from mediamon.corpus.store import ensure_source
 
         ensure_corpus(self.db)
         spider = self.crawler.spider
         assert spider is not None
         source = getattr(spider, "source", None)
-        with connect(self.db) as con:
-            if source is not None:
-                ensure_source(con, source.id, source.name, "+".join(source.strategies))
-            if self.run_id is None:  # `scrapy crawl` without mediamon: the spider owns a run
+        if self.run_id is None:  # `scrapy crawl` without mediamon: the spider owns a run
+            with connect(self.db) as con:
                 self.run_id = start_run(con, f"scrapy {spider.name}", [source.id] if source else [])
-                self.own_run = True
+            self.own_run = True
+        # one writer thread for every source of the process: no two transactions at once
         self.writer = BatchWriter(self.db, self.batch_size, self.batch_seconds, background=True)
+        if source is not None:
+            self.writer.add_source(source.id, source.name, "+".join(source.strategies))
         spider.store = self  # type: ignore[attr-defined]
 
-    def process_item(self, item: PageItem) -> PageItem:
+    def call(self, fn: Any, *args: Any) -> Any:
+        """Await a corpus read in turn with the writes (see BatchWriter.call)."""
         assert self.writer is not None
-        stats = self.crawler.stats
-        stats.inc_value("mediamon/fetched/article")
+        return asyncio.wrap_future(self.writer.call(fn, *args))
+
+    def _add(self, doc: DocumentRecord | None = None, page: PageRecord | None = None) -> None:
+        """Hand a record to the writer; a batch that failed fails the source."""
+        assert self.writer is not None
+        try:
+            self.writer.add(doc=doc, page=page)
+        except BatchWriteError as exc:  # an earlier batch; this record is still buffered
+            self._fail(str(exc), stop=True)
+
+    def _fail(self, reason: str, stop: bool) -> None:
+        if self.failure is not None:
+            return
+        self.failure = reason
+        self.crawler.stats.set_value("mediamon/failure", reason)
+        logger.error("source %s failed: %s", getattr(self.crawler.spider, "source_id", "?"), reason)
+        engine = self.crawler.engine
+        if not stop or engine is None or self.crawler.spider is None:
+            return
+        # the source stops: what it fetched is written (or counted as lost), not fetched on
+        if hasattr(engine, "close_spider_async"):
+            from scrapy.utils.defer import deferred_from_coro
+
+            deferred_from_coro(engine.close_spider_async(reason="store_failed"))
+        else:  # Scrapy 2.13
+            engine.close_spider(self.crawler.spider, "store_failed")
+
+    def process_item(self, item: PageItem) -> PageItem:
+        ledger = self.crawler.spider.ledger  # type: ignore[union-attr]
         if item.outcome == "not_modified":
-            self.writer.add(page=self._page(item, "not_modified", keep_body=False))
+            self._add(page=self._page(item, "not_modified", keep_body=False))
+            ledger.close(item.ticket, "not_modified")
             return item
         doc = item.doc
         if doc is None:
+            # a page that went through every pipeline without becoming a document
+            ledger.close(item.ticket, "errors", "pipeline_no_document", item.url)
             return item
-        self.writer.add(doc=doc, page=self._page(item, "stored", keep_body=True, doc=doc))
+        self._add(doc=doc, page=self._page(item, "stored", keep_body=True, doc=doc))
+        # what became of the document (new, updated, ...) the writer says once it is written
+        ledger.close(item.ticket, "stored")
         return item
 
     def _page(
@@ -240,18 +294,29 @@ class StorePipeline:
         self, item: Any, response: Response, exception: Exception, spider: Spider
     ) -> None:
         reason = getattr(exception, "reason", "dropped")
-        self.crawler.stats.inc_value("mediamon/fetched/article")
-        self.crawler.stats.inc_value(f"mediamon/dropped/{reason}")
+        section = getattr(exception, "section", "dropped")
+        detail = getattr(exception, "detail", None)
+        ledger = getattr(spider, "ledger", None)
+        if ledger is not None:
+            url = getattr(item, "url", "?")
+            ledger.close(
+                getattr(item, "ticket", None),
+                section,
+                reason,
+                f"{url}: {detail}" if section == "errors" else None,
+            )
+        if section == "errors":  # our side failed: not archived, so the next crawl tries again
+            return
         if isinstance(item, PageItem) and self.writer is not None:
             keep = reason in KEEP_DROPPED_BODY
-            self.writer.add(page=self._page(item, reason, keep_body=keep))
+            self._add(page=self._page(item, reason, keep_body=keep))
 
     def record_listing(self, response: Response, source_id: str) -> None:
         """Feeds and sitemaps keep their validators so the next crawl asks conditionally."""
         if self.writer is None or response.status == 304:
             return
         headers = response.headers
-        self.writer.add(
+        self._add(
             page=PageRecord(
                 url=canonicalize_url(response.url),
                 status=response.status,
@@ -265,9 +330,13 @@ class StorePipeline:
         )
 
     def record_failure(self, request: Request, reason: str, source_id: str) -> None:
-        if self.writer is None or reason in ("private_address", "offsite"):
+        # An archived page without a status counts as seen: only failures that will not change
+        # by themselves are kept (an HTTP status is kept too: the seen-check skips >= 400).
+        # A timeout or a refused connection is not, so the next crawl tries again.
+        lasting = reason.startswith("http_") or reason in ("robots", "too_large", "redirect_loop")
+        if self.writer is None or not lasting:
             return
-        self.writer.add(
+        self._add(
             page=PageRecord(
                 url=canonicalize_url(request.url),
                 status=int(reason[5:]) if reason.startswith("http_") else None,
@@ -280,49 +349,28 @@ class StorePipeline:
     def close_spider(self) -> None:
         from mediamon.corpus.connection import connect
         from mediamon.corpus.runs import update_run
+        from mediamon.crawler.figures import source_stats, systematic_failure
 
         if self.writer is None:
             return
-        self.writer.close()
-        counts = dict(self.writer.result.counts)
-        for key, value in counts.items():
-            self.crawler.stats.set_value(f"mediamon/documents/{key}", value)
+        writer, stats = self.writer, self.crawler.stats
+        try:
+            writer.close()
+        except BatchWriteError as exc:  # counted below; the run records the failure
+            self._fail(str(exc), stop=False)
+        for key, value in writer.result.counts.items():
+            stats.set_value(f"mediamon/documents/{key}", value)
+        if writer.failed_documents:  # stored pages whose batch was lost
+            stats.set_value("mediamon/errors/store_failed", writer.failed_documents)
+            stats.set_value("mediamon/last_error/store_failed", self.failure)
         if self.own_run and self.run_id:
-            stats = source_stats(self.crawler.stats.get_stats())
+            figures = source_stats(stats.get_stats())
+            failure = self.failure or systematic_failure(figures)
+            if failure:
+                figures["failure"] = failure
             with connect(self.db) as con:
-                update_run(con, self.run_id, stats, "ok")
+                update_run(con, self.run_id, figures, "failed" if failure else "ok")
 
 
 def _decode(value: bytes | None) -> str | None:
     return value.decode("latin-1") if value else None
-
-
-def source_stats(raw: dict[str, Any]) -> dict[str, Any]:
-    """The run figures of one source from Scrapy's stats."""
-    out: dict[str, Any] = {
-        "pages_fetched": raw.get("response_received_count", 0),
-        "documents": {},
-        "dropped": {},
-        "errors": {},
-        "discovered": {},
-        "not_modified": raw.get("mediamon/not_modified", 0),
-        "skipped": {},
-    }
-    for key, value in raw.items():
-        if not isinstance(key, str) or not key.startswith("mediamon/"):
-            continue
-        parts = key.split("/")
-        if len(parts) == 3 and parts[1] in (
-            "documents",
-            "dropped",
-            "errors",
-            "discovered",
-            "skipped",
-        ):
-            out[parts[1]][parts[2]] = value
-        elif len(parts) == 3 and parts[1] == "last_error":
-            out.setdefault("last_errors", {})[parts[2]] = value
-    finish = raw.get("finish_reason")
-    if finish:
-        out["finish_reason"] = finish
-    return out

@@ -1,9 +1,11 @@
 """Running a crawl of several sources in one process (`mediamon crawl`, `mediamon demo`).
 
 Each source gets its own Scrapy crawler, so its delay and concurrency are its own; they run
-side by side on one reactor. A `crawl_runs` row records the run from start to finish, with the
-figures of every source; a run left `running` by a killed process is marked `interrupted` the
-next time.
+side by side on one reactor, and write through one writer thread. A `crawl_runs` row records
+the run from start to finish, with the figures of every source; a run left `running` by a
+killed process is marked `interrupted` the next time. A source fails when its crawl could not
+run, a batch of it could not be written, or most of its pages failed on our side the same way;
+then the run is `failed`, with the reason in the source's figures.
 """
 
 import logging
@@ -13,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mediamon.corpus.connection import connect
-from mediamon.corpus.runs import mark_interrupted_runs, start_run, update_run
+from mediamon.corpus.runs import start_run, update_run
 from mediamon.corpus.seeding import ensure_corpus
 from mediamon.crawler.sources import Source, load_sources
 
@@ -49,9 +51,19 @@ class _Closed:
         return handler
 
 
+def _one_line(record: logging.LogRecord) -> bool:
+    """A site that cannot be reached is counted in the run's figures; no traceback for it."""
+    record.exc_info, record.exc_text = None, None
+    return True
+
+
 def _quiet(level: str) -> None:
     for name in ("scrapy", "twisted", "py.warnings", "filelock", "htmldate", "trafilatura"):
         logging.getLogger(name).setLevel(level)
+    # Scrapy logs a robots.txt it could not download with the whole traceback
+    robots = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+    if _one_line not in robots.filters:
+        robots.addFilter(_one_line)
 
 
 def _failed(failure: Any, source_id: str, failures: dict[str, str]) -> None:
@@ -59,6 +71,14 @@ def _failed(failure: Any, source_id: str, failures: dict[str, str]) -> None:
     message = failure.getErrorMessage().strip().splitlines()
     failures[source_id] = f"{failure.type.__name__}: {message[0] if message else ''}"
     logger.error("source %s failed: %s", source_id, failures[source_id])
+
+
+def _stats_of(crawler: Any) -> dict[str, Any]:
+    """A crawler's stats; none when its crawl never started (its failure says why)."""
+    try:
+        return dict(crawler.stats.get_stats() or {})
+    except (AttributeError, RuntimeError):
+        return {}
 
 
 def check_topic_file(path: Path | None) -> None:
@@ -94,7 +114,7 @@ def run_crawl(
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
-    from mediamon.crawler.pipelines import source_stats
+    from mediamon.crawler.figures import source_stats, systematic_failure
     from mediamon.crawler.progress import CrawlProgress
     from mediamon.crawler.spiders import SourceSpider
 
@@ -102,10 +122,7 @@ def run_crawl(
     topic_file = overrides.get("MEDIAMON_TOPIC")
     check_topic_file(Path(topic_file) if topic_file else None)
     ensure_corpus(db)
-    with connect(db) as con:
-        interrupted = mark_interrupted_runs(con)
-        if interrupted:
-            logger.warning("marked %d earlier run(s) as interrupted", interrupted)
+    with connect(db) as con:  # start_run also marks runs of killed processes interrupted
         run_id = start_run(con, "crawl", [s.id for s in sources])
 
     settings = scrapy_settings(
@@ -138,16 +155,21 @@ def run_crawl(
             process.start()
         # "finished" is a crawl that ran out of pages; "shutdown" one stopped by a signal
         stopped = [sid for sid, _ in crawlers if closed.reasons.get(sid) != "finished"]
-        report.status = "failed" if failures else "interrupted" if stopped else "ok"
+        report.status = "interrupted" if stopped else "ok"
     except KeyboardInterrupt:
         report.status = "interrupted"
         raise
     finally:
         for source_id, crawler in crawlers:
-            report.sources[source_id] = source_stats(crawler.stats.get_stats() or {})
-            report.sources[source_id]["finish_reason"] = closed.reasons.get(source_id)
-            if source_id in failures:
-                report.sources[source_id]["failure"] = failures[source_id]
+            figures = source_stats(_stats_of(crawler))
+            figures["finish_reason"] = closed.reasons.get(source_id)
+            failure = (
+                failures.get(source_id) or figures.get("failure") or systematic_failure(figures)
+            )
+            if failure:
+                figures["failure"] = failure
+                report.status = "failed"
+            report.sources[source_id] = figures
         totals = {
             "pid": os.getpid(),
             "pages_fetched": report.pages_fetched,

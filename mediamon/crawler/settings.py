@@ -40,6 +40,8 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "mediamon.crawler.middlewares.OffsiteMiddleware": 50,
     "mediamon.crawler.middlewares.PrivateAddressMiddleware": 90,
     "mediamon.crawler.middlewares.ConditionalRequestMiddleware": 560,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
@@ -64,4 +66,3 @@ MEDIAMON_BATCH_SECONDS = 2.0
 MEDIAMON_RUN_ID = ""
 MEDIAMON_EXTRACT_WORKERS = os.environ.get("MEDIAMON_EXTRACT_WORKERS", "auto")
 LOG_FORMATTER = "mediamon.crawler.logformatter.LogFormatter"
-DUPEFILTER_CLASS = "mediamon.crawler.dupefilter.LoopAwareDupeFilter"

@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from mediamon.documents.dates import DateFinding
@@ -54,15 +55,35 @@ def release() -> None:
             _users = 0
 
 
+@dataclass(frozen=True)
+class ExtractFailure:
+    """The extractor raised on a page (a bug, a broken dependency): not a page without text.
+
+    Returned rather than raised, so it crosses the process boundary whatever the exception.
+    """
+
+    kind: str  # the exception's type name
+    message: str
+
+
 def extract_job(
     body: bytes, url: str, hint: DateFinding | None, content_type: str | None
 ) -> tuple[Any, Any, bytes | None]:
-    """Extracted article (or None), its near-duplicate signature and the gzipped page."""
+    """Extracted article (None: no text; ExtractFailure: the extractor failed), its
+    near-duplicate signature and the gzipped page."""
     from mediamon.corpus import neardup
     from mediamon.corpus.store import compress_html
-    from mediamon.documents.extract import extract_article
 
-    extracted = extract_article(body, url=url, date_hint=hint, content_type=content_type)
+    try:
+        from mediamon.documents.extract import extract_article
+
+        extracted = extract_article(
+            body, url=url, date_hint=hint, content_type=content_type, raise_errors=True
+        )
+    except Exception as exc:
+        logger.debug("extraction failed for %s", url, exc_info=True)
+        lines = str(exc).strip().splitlines()
+        return ExtractFailure(type(exc).__name__, lines[0] if lines else ""), None, None
     if extracted is None:
         return None, None, None
     # the CPU-heavy parts of storing happen here too, not in the crawl's own process

@@ -328,11 +328,20 @@ def extract_article(
     date_hint: DateFinding | None = None,
     content_type: str | None = None,
     today: datetime.date | None = None,
+    *,
+    raise_errors: bool = False,
 ) -> Extracted | None:
-    """Main text and metadata of an article page; None when there is no main text."""
+    """Main text and metadata of an article page; None when there is no main text.
+
+    An exception in the extractor (a page that breaks it, or a broken installation) gives None
+    too, unless `raise_errors`: the crawler counts those as errors by kind, not as pages
+    without text.
+    """
     try:
         return _extract(html, url, date_hint, content_type, today)
     except Exception:  # one hostile page must not stop a crawl
+        if raise_errors:
+            raise
         logger.warning("extraction failed for %s", url, exc_info=True)
         return None
 

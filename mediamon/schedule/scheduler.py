@@ -4,7 +4,8 @@ Each cycle runs `mediamon crawl` and then `mediamon tag` as child processes (Twi
 cannot be started twice in one process, and a child that dies cannot take the scheduler with
 it). A lock file next to the corpus keeps two schedulers from overlapping. SIGTERM or Ctrl-C
 is passed on to the running child, which finishes the batch it is writing, records its run as
-interrupted and exits; then the scheduler exits too.
+interrupted and exits; then the scheduler exits too. A cycle's exit status is its worst
+step's, which `schedule --once` exits with.
 """
 
 import datetime as dt
@@ -22,7 +23,7 @@ from types import FrameType
 from typing import IO, Any
 
 from mediamon.corpus.connection import connect
-from mediamon.corpus.runs import last_crawl
+from mediamon.corpus.runs import last_crawl, now
 from mediamon.errors import MediamonError
 from mediamon.schedule.timing import Cron
 
@@ -50,6 +51,11 @@ class Cycle:
     crawl_status: str = "not run"
     tag_status: str = "not run"
     figures: dict[str, Any] = field(default_factory=dict)
+    exit_code: int = 0  # the worst of its steps' exit statuses
+
+    def step(self, code: int) -> None:
+        # a child killed by a signal has a negative code: as a shell would report it
+        self.exit_code = max(self.exit_code, 128 - code if code < 0 else code)
 
     def line(self) -> str:
         f = self.figures
@@ -112,6 +118,7 @@ class Scheduler:
         self.report = report or (lambda cycle: logger.info(cycle.line()))
         self._stop = threading.Event()
         self._child: subprocess.Popen[bytes] | None = None
+        self.last: Cycle | None = None  # the latest cycle run
 
     def stop(self, signum: int | None = None, frame: FrameType | None = None) -> None:
         """Finish the current step gracefully, then exit."""
@@ -131,7 +138,8 @@ class Scheduler:
                 while not self._stop.is_set():
                     cycles += 1
                     started = dt.datetime.now()
-                    self.report(self._cycle(cycles))
+                    self.last = self._cycle(cycles)
+                    self.report(self.last)
                     if self.once or self._stop.is_set():
                         break
                     self._stop.wait(self._seconds_until_next(started))
@@ -149,11 +157,14 @@ class Scheduler:
     def _cycle(self, number: int) -> Cycle:
         cycle = Cycle(number)
         crawl = ["crawl", *(["--sources", str(self.sources)] if self.sources else [])]
+        since = now()
         code = self._child_run([*crawl, *self.extra_args])
-        cycle.crawl_status, cycle.figures = self._last_crawl(code)
+        cycle.step(code)
+        cycle.crawl_status, cycle.figures = self._last_crawl(code, since)
         if self._stop.is_set():
             return cycle
         code = self._child_run(["tag"])
+        cycle.step(code)
         cycle.tag_status = "ok" if code == 0 else f"failed (exit {code})"
         return cycle
 
@@ -184,12 +195,16 @@ class Scheduler:
                 self._child.kill()
             self._child = None
 
-    def _last_crawl(self, code: int) -> tuple[str, dict[str, Any]]:
+    def _last_crawl(self, code: int, since: dt.datetime) -> tuple[str, dict[str, Any]]:
+        """The crawl's status and figures, from its run; an earlier run is not this one's."""
         try:
             with connect(self.db, read_only=True) as con:
-                last = last_crawl(con)
+                last = last_crawl(con, since)
         except MediamonError as exc:
             return f"failed (exit {code}): {exc}", {}
-        if last is None:
+        if last is None:  # it failed before starting its run (its error is in the log)
             return f"failed (exit {code})", {}
-        return last
+        status, figures = last
+        if status == "ok" and code != 0:
+            status = f"ok, but exit {code}"
+        return status, figures

@@ -4,7 +4,8 @@ The strategies (feeds, sitemaps, site, urls; one module each) differ only in how
 article URLs, and each adds its own `start_*` and `parse_*` methods to this base.
 Every discovered URL is canonicalised before the seen-check; pages the corpus already holds are
 asked for again only with a conditional request, or not at all when the server gave no
-validators.
+validators. A URL is asked for once per crawl however often it is discovered, and every request
+ends in one counted outcome (`crawler/ledger.py`).
 """
 
 import datetime as dt
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
@@ -22,8 +24,10 @@ from mediamon import config
 from mediamon.corpus.pages import Known, known_pages
 from mediamon.corpus.urls import canonicalize_url
 from mediamon.crawler.items import PageItem
+from mediamon.crawler.ledger import Ledger
 from mediamon.crawler.sources import Source, load_sources
 from mediamon.documents.dates import DateFinding
+from mediamon.errors import MediamonError
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +58,8 @@ class BaseSpider(scrapy.Spider):
         self.known: dict[str, Known] = {}
         self.max_pages = 0
         self.article_requests = 0
+        self.requested: set[str] = set()  # canonical URLs asked for in this crawl
+        self.ledger: Ledger
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "BaseSpider":
@@ -72,12 +78,26 @@ class BaseSpider(scrapy.Spider):
             "CONCURRENT_REQUESTS_PER_DOMAIN", spider.source.concurrency, priority="spider"
         )
         crawler.settings.set("AUTOTHROTTLE_START_DELAY", spider.source.delay, priority="spider")
+        spider.ledger = Ledger(crawler)
+        crawler.signals.connect(spider.closing, signal=signals.spider_closed)
         return spider
+
+    def closing(self, spider: Any, reason: str) -> None:
+        self.ledger.finish(reason)
 
     # --- discovery --------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
-        self.known = known_pages(self.db)
+        store = getattr(self, "store", None)
+        try:
+            if store is not None:  # in turn with the writes of every source in this process
+                self.known = await store.call(known_pages, self.db)
+            else:
+                self.known = known_pages(self.db)
+        except MediamonError as exc:  # no seen-check, no crawl: the source fails, loudly
+            self.crawler.stats.set_value("mediamon/failure", str(exc))
+            logger.error("source %s cannot start: %s", self.source_id, exc)
+            return
         for strategy in self.strategies:
             if strategy in self.source.strategies:
                 for request in getattr(self, self.starters[strategy])():
@@ -87,15 +107,29 @@ class BaseSpider(scrapy.Spider):
         # Feeds and sitemaps are always fetched whole: a 304 would hide the entries that a
         # killed crawl never reached. The articles are what is asked for conditionally.
         meta: dict[str, Any] = {"mm_kind": kind}
-        return scrapy.Request(
+        request = scrapy.Request(
             url, callback=callback, errback=self.on_error, meta=meta, dont_filter=True
         )
+        return self.ledger.issue(request, kind)
+
+    def first_time(self, canonical: str) -> bool:
+        """Whether this crawl has not asked for the URL yet, marking it asked for: a page that
+        many pages link to, or that a feed and a sitemap both list, is one request (a second
+        one would only meet Scrapy's duplicate filter)."""
+        if canonical in self.requested:
+            self.crawler.stats.inc_value("mediamon/skipped/already_requested")
+            return False
+        self.requested.add(canonical)
+        return True
 
     def article_request(
         self, url: str, hint: DateFinding | None = None, lastmod: dt.date | None = None
     ) -> scrapy.Request | None:
         """A request for an article page, or None when the seen-check says it is not needed."""
         canonical = canonicalize_url(url)
+        if canonical in self.requested:
+            self.crawler.stats.inc_value("mediamon/skipped/already_requested")
+            return None
         known = self.known.get(canonical)
         meta: dict[str, Any] = {"mm_kind": "article", "mm_url": canonical, "mm_hint": hint}
         if known is not None:
@@ -112,9 +146,11 @@ class BaseSpider(scrapy.Spider):
             self.crawler.stats.inc_value("mediamon/skipped/max_pages")
             return None
         self.article_requests += 1
-        return scrapy.Request(
+        self.requested.add(canonical)
+        request = scrapy.Request(
             canonical, callback=self.parse_article, errback=self.on_error, meta=meta
         )
+        return self.ledger.issue(request, "article")
 
     # --- parsing -----------------------------------------------------------------------------
 
@@ -132,33 +168,39 @@ class BaseSpider(scrapy.Spider):
             etag=_header(headers, b"ETag"),
             last_modified=_header(headers, b"Last-Modified"),
             date_hint=response.meta.get("mm_hint"),
+            ticket=response.meta.get("mm_ticket"),
         )
 
     # --- bookkeeping ----------------------------------------------------------------------------
 
-    def _record_listing(self, response: Response) -> None:
-        self.crawler.stats.inc_value(f"mediamon/fetched/{response.meta.get('mm_kind')}")
+    def _record_listing(self, response: Response, archive: bool = True) -> None:
+        """A listing was read: that is its request's outcome (feeds and sitemaps are archived
+        with their validators)."""
+        kind = response.meta.get("mm_kind") or "listing"
+        self.ledger.close(response.meta.get("mm_ticket"), "listings", kind)
         pipeline_store = getattr(self, "store", None)
-        if pipeline_store is not None:
+        if archive and pipeline_store is not None:
             pipeline_store.record_listing(response, self.source.id)
 
     def _listing_error(self, url: str, kind: str, message: str) -> None:
-        self.crawler.stats.inc_value(f"mediamon/errors/{kind}")
-        self.crawler.stats.set_value(f"mediamon/last_error/{kind}", f"{url}: {message}")
+        self.ledger.listing_failed(url, kind, f"{url}: {message}")
         logger.warning("%s %s: %s", kind.replace("_", " "), url, message)
 
     def on_error(self, failure: Failure) -> None:
-        from mediamon.crawler.errors import classify
+        from mediamon.crawler.errors import classify, is_drop
 
         request = failure.request  # type: ignore[attr-defined]
         kind = request.meta.get("mm_kind", "page")
         reason = classify(failure)
-        prefix = "dropped" if reason in ("robots", "private_address", "offsite") else "errors"
-        if prefix == "errors" and kind in ("feed", "sitemap"):
+        section = "dropped" if is_drop(reason) else "errors"
+        if section == "errors" and kind in ("feed", "sitemap"):
             reason = f"{kind}_{reason}"
-        self.crawler.stats.inc_value(f"mediamon/{prefix}/{reason}")
-        self.crawler.stats.set_value(f"mediamon/last_error/{reason}", f"{request.url}")
-        logger.info("%s %s: %s", kind, request.url, reason)
+        chain = request.meta.get("redirect_urls") or []
+        # the URL that was asked for, and where a redirect took it
+        asked = chain[0] if chain else request.url
+        where = asked if asked == request.url else f"{asked} -> {request.url}"
+        self.ledger.close(request.meta.get("mm_ticket"), section, reason, where)
+        logger.info("%s %s: %s", kind, where, reason)
         store = getattr(self, "store", None)
         if store is not None:
             store.record_failure(request, reason, self.source.id)

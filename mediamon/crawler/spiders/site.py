@@ -18,6 +18,7 @@ class SiteStrategy(BaseSpider):
 
     def start_site(self) -> Iterator[scrapy.Request]:
         for url in self.source.start_urls:
+            self.requested.add(canonicalize_url(url))
             request = self._listing(url, self.parse_listing, kind="start_page")
             request.meta["mm_depth"] = 0
             yield request
@@ -25,12 +26,16 @@ class SiteStrategy(BaseSpider):
     def parse_listing(self, response: Response) -> Iterator[Any]:
         """A start or section page: follow links within the source, up to max_depth."""
         depth = int(response.meta.get("mm_depth", 0))
-        if not isinstance(response, TextResponse):
-            return
         pattern = re.compile(self.source.article_pattern) if self.source.article_pattern else None
         if pattern is None and depth > 0:
-            # without a pattern every page may be an article
+            # without a pattern every page may be an article: its item carries the outcome
             yield from self.parse_article(response)
+        elif isinstance(response, TextResponse):
+            self._record_listing(response, archive=False)
+        else:  # a link to a PDF or an image, not a page to read links from
+            self.ledger.close(response.meta.get("mm_ticket"), "dropped", "not_html")
+        if not isinstance(response, TextResponse):
+            return
         extractor = LinkExtractor(unique=True)
         for link in extractor.extract_links(response):
             url = canonicalize_url(link.url)
@@ -46,13 +51,18 @@ class SiteStrategy(BaseSpider):
                     if follow is None:
                         continue
                     follow = follow.replace(callback=self.parse_listing)
-                else:
-                    follow = scrapy.Request(
-                        url,
-                        callback=self.parse_listing,
-                        errback=self.on_error,
-                        meta={"mm_kind": "listing"},
+                elif self.first_time(url):
+                    follow = self.ledger.issue(
+                        scrapy.Request(
+                            url,
+                            callback=self.parse_listing,
+                            errback=self.on_error,
+                            meta={"mm_kind": "listing"},
+                        ),
+                        "listing",
                     )
+                else:
+                    continue
                 follow.meta["mm_depth"] = depth + 1
                 yield follow
 

@@ -19,6 +19,7 @@ class SitemapsStrategy(BaseSpider):
             yield self._listing(url, callback or self.parse_sitemap, kind="sitemap")
 
     def parse_robots(self, response: Response) -> Iterator[Any]:
+        self._record_listing(response, archive=False)
         for url in robots_sitemaps(response.body):
             yield self._listing(url, self.parse_sitemap, kind="sitemap")
 
