@@ -224,7 +224,9 @@ def _ensure_index(path: Path) -> None:
         _refresh(path)
     except MediamonError as exc:
         if status == "missing":
-            raise SearchError(f"the search index is missing: run mediamon index ({exc})") from None
+            raise SearchError(
+                f"the search index is missing and could not be built: {exc}"
+            ) from None
         logger.warning("search index not refreshed: %s", exc)
 
 

@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_LOCK_TIMEOUT = 30.0
 _LOCK_RE = re.compile(r"Conflicting lock is held in (?P<exe>.*?) \(PID (?P<pid>\d+)\)")
-_DAMAGE_RE = re.compile(r"Corrupt database file|checksum|database file .* truncated", re.I)
+_DAMAGE_RE = re.compile(r"Corrupt database file|checksum|Could not read enough bytes", re.I)
+_SHORT_RE = re.compile(r"Could not read enough bytes")
 _LOCATION_RE = re.compile(r"in block at location (\d+)")
 _DENIED_RE = re.compile(r'"(?P<file>[^"]+)": Permission denied')
 
@@ -37,6 +38,10 @@ class CorpusDamagedError(NotACorpusError):
 
 class CorpusNotWritableError(NotACorpusError):
     """The corpus file, or the folder where DuckDB keeps its write-ahead log, cannot be written."""
+
+
+class CorpusReachesOutError(NotACorpusError):
+    """A view or macro stored in the corpus reaches for files or extensions outside it."""
 
 
 def default_db_path() -> Path:
@@ -131,9 +136,21 @@ def translate(exc: duckdb.Error, path: Path) -> NotACorpusError | None:
     """Our one-line error for a damaged or unwritable corpus; None for any other DuckDB error."""
     if is_damage(exc):
         where = _LOCATION_RE.search(str(exc))
-        detail = f"a checksum fails at byte {where.group(1)}" if where else _first_line(exc)
+        if _SHORT_RE.search(str(exc)):
+            detail = "it is shorter than its own index says (cut off)"
+        elif where:
+            detail = f"a checksum fails at byte {where.group(1)}"
+        else:
+            detail = _first_line(exc)
         return CorpusDamagedError(
             f"the corpus file {path} is damaged: {detail}; restore it from a backup"
+        )
+    if isinstance(exc, duckdb.PermissionException):
+        # our SQL reads tables; only objects stored in the file itself can reach out like this
+        return CorpusReachesOutError(
+            f"refused: a view or macro stored in {path} reaches outside the corpus "
+            f"({_first_line(exc).removeprefix('Permission Error: ')}); read-only commands read "
+            "the corpus only: check where this file came from"
         )
     denied = _DENIED_RE.search(str(exc))
     if denied:
@@ -199,12 +216,25 @@ def connect(
                 lock_down(con, fts=fts)
             yield con
         except duckdb.Error as exc:
-            translated = translate(exc, db)
+            translated = _translate_chain(exc, db)
             if translated is None:
                 raise
             raise translated from None
     finally:
         con.close()
+
+
+def _translate_chain(exc: BaseException, db: Path) -> NotACorpusError | None:
+    """translate() for the error or what it was raised while handling: a failed ROLLBACK
+    after a failed COMMIT names the transaction, and the cause is the error before it."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return None
+        if isinstance(seen, duckdb.Error) and (found := translate(seen, db)) is not None:
+            return found
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def database_file(con: duckdb.DuckDBPyConnection) -> Path | None:

@@ -60,7 +60,8 @@ def export_timeline(
 
 def _write_csv(batches: pa.RecordBatchReader, fh: BinaryIO) -> int:
     rows = 0
-    options = pa_csv.WriteOptions(quoting_style="needed")
+    # the header is our fixed column names (no commas or quotes): unquoted, as before
+    options = pa_csv.WriteOptions(quoting_style="needed", quoting_header="none")
     with pa_csv.CSVWriter(fh, batches.schema, write_options=options) as writer:
         for batch in batches:
             writer.write_batch(batch)
