@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from mediamon.corpus import connect
-from mediamon.reports.files import output
 from tests.corpus_fixture import build_fixture
 from tests.helpers import mediamon_cmd, run_mediamon
 
@@ -104,6 +103,8 @@ def test_a_failed_write_leaves_the_old_file_whole(corpus: Path, tmp_path: Path) 
 
 
 def test_an_error_inside_the_writer_removes_the_temporary_file(tmp_path: Path) -> None:
+    from mediamon.reports.files import output
+
     old = tmp_path / "t.csv"
     old.write_text("period,n\n")
     with pytest.raises(RuntimeError), output(old) as fh:
