@@ -26,7 +26,10 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_LOCK_TIMEOUT = 30.0
 _LOCK_RE = re.compile(r"Conflicting lock is held in (?P<exe>.*?) \(PID (?P<pid>\d+)\)")
-_DAMAGE_RE = re.compile(r"Corrupt database file|checksum|Could not read enough bytes", re.I)
+# DuckDB's words for bytes that do not check out (not "checksum" alone: a function has the name)
+_DAMAGE_RE = re.compile(
+    r"Corrupt database file|does not match stored checksum|Could not read enough bytes from file"
+)
 _SHORT_RE = re.compile(r"Could not read enough bytes")
 _LOCATION_RE = re.compile(r"in block at location (\d+)")
 _DENIED_RE = re.compile(r'"(?P<file>[^"]+)": Permission denied')

@@ -106,7 +106,14 @@ def timeline_rows(
     return columns, cursor.fetchall()
 
 
-def timeline_batches(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.RecordBatchReader:
-    """Every row of the timeline, as a stream of Arrow record batches (no cap)."""
-    cursor = con.execute(timeline_sql(filters.by), filters.params())
-    return cursor.to_arrow_reader(BATCH_ROWS)
+def timeline_batches(
+    con: duckdb.DuckDBPyConnection, filters: Filters, as_json: bool = False
+) -> pa.RecordBatchReader:
+    """Every row of the timeline, as a stream of Arrow record batches (no cap).
+
+    as_json: one column of JSON objects instead (DuckDB's to_json, as COPY's JSON writes them).
+    """
+    sql = timeline_sql(filters.by)
+    if as_json:
+        sql = f"SELECT to_json(t)::VARCHAR AS row FROM (\n{sql}\n) t"
+    return con.execute(sql, filters.params()).to_arrow_reader(BATCH_ROWS)
