@@ -54,8 +54,9 @@ def query(
 ) -> None:
     """Run read-only SQL, or a named query from queries/, over the corpus.
 
-    The corpus is opened read-only: statements that would change it are refused. Values are
-    bound as parameters ($name in SQL), never pasted into it.
+    The corpus is opened read-only and nothing else is reachable: statements that would change
+    it, or read files, other databases, extensions or settings, are refused. Values are bound as
+    parameters ($name in SQL), never pasted into it.
 
     \b
     Example:

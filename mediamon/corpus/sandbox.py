@@ -105,6 +105,8 @@ def lock_down(con: duckdb.DuckDBPyConnection, fts: bool = False) -> None:
     """Let this connection read the corpus and nothing else, for good.
 
     fts: load the fts extension first (search needs its stemmer).
+    Known gap (DuckDB 1.5.5): `CALL enable_logging(storage = 'file', ...)` passes the locked
+    configuration; it still reaches no file, but DuckDB then aborts the process on close.
     """
     if fts:
         load_fts(con)
