@@ -107,7 +107,7 @@ def bench(path: Path, size: int, runs: int) -> dict[str, float]:
     results: dict[str, float] = {}
     ensure_corpus(path, size, results)
     incremental(path, results)
-    with connect(path, read_only=True) as con, tempfile.TemporaryDirectory() as tmp:
+    with connect(path, read_only=True, fts=True) as con, tempfile.TemporaryDirectory() as tmp:
         given = params_for(con)
         for name, named in sorted(queries.all_queries().items()):
             bound = bind_named(named, given.get(name, {}))

@@ -22,7 +22,7 @@ def indexed(tmp_path: Path) -> Path:
 
 
 def test_search_ranks_with_title_date_source_and_snippet(indexed: Path) -> None:
-    with connect(indexed, read_only=True) as con:
+    with connect(indexed, read_only=True, fts=True) as con:
         result = search(con, "client-side scanning")
     assert result.matched == 4 and result.note is None
     best = result.hits[0]
@@ -36,7 +36,7 @@ def test_search_ranks_with_title_date_source_and_snippet(indexed: Path) -> None:
 
 def test_scores_are_the_fts_extensions_bm25(indexed: Path, tmp_path: Path) -> None:
     """Same tokens, stems and stopwords: our incremental index scores as match_bm25 does."""
-    with connect(indexed, read_only=True) as con:
+    with connect(indexed, read_only=True, fts=True) as con:
         ours = {
             h.doc_id: h.score for h in search(con, "scanning encryption privacy", limit=50).hits
         }
@@ -63,7 +63,7 @@ def test_scores_are_the_fts_extensions_bm25(indexed: Path, tmp_path: Path) -> No
 
 
 def test_filters_and_limit(indexed: Path) -> None:
-    with connect(indexed, read_only=True) as con:
+    with connect(indexed, read_only=True, fts=True) as con:
         since = search(con, "encryption", since=dt.date(2021, 8, 3))
         assert {h.published_at for h in since.hits} <= {dt.date(2021, 8, 3), dt.date(2021, 8, 20)}
         beta = search(con, "encryption", source="beta")
@@ -91,12 +91,12 @@ def test_refresh_indexes_new_changed_and_removed_documents(indexed: Path) -> Non
         )
         con.execute("DELETE FROM stances WHERE doc_id = ?", [doc_id("d9")])
         con.execute("DELETE FROM documents WHERE doc_id = ?", [doc_id("d9")])
-    with connect(indexed, read_only=True) as con:
+    with connect(indexed, read_only=True, fts=True) as con:
         stale = search(con, "quokkas")
         assert not stale.hits and "run mediamon index" in (stale.note or "")
     report = refresh_index(indexed)
     assert (report.indexed, report.removed) == (2, 2)
-    with connect(indexed, read_only=True) as con:
+    with connect(indexed, read_only=True, fts=True) as con:
         assert index_status(con) == "current"
         assert [h.title for h in search(con, "quokkas").hits] == ["Quokkas"]
         assert [h.doc_id for h in search(con, "wombats").hits] == [doc_id("d3")]
@@ -108,10 +108,11 @@ def test_refresh_indexes_new_changed_and_removed_documents(indexed: Path) -> Non
 def test_missing_index_and_empty_queries_are_clear(tmp_path: Path) -> None:
     db = build_fixture(tmp_path / "fixture.duckdb")
     missing = "the search index is missing: run mediamon index"
-    with connect(db, read_only=True) as con, pytest.raises(SearchError, match=missing):
+    with connect(db, read_only=True, fts=True) as con, pytest.raises(SearchError, match=missing):
         search(con, "encryption")
     refresh_index(db)
-    with connect(db, read_only=True) as con, pytest.raises(SearchError, match="common words"):
+    common = pytest.raises(SearchError, match="common words")
+    with connect(db, read_only=True, fts=True) as con, common:
         search(con, "the and of")
 
 
@@ -181,6 +182,6 @@ def test_ingest_brings_the_index_up_to_date(tmp_path: Path) -> None:
     )
     out = run_mediamon("--db", str(db), "ingest", str(records))
     assert out.returncode == 0, out.stderr
-    with connect(db, read_only=True) as con:
+    with connect(db, read_only=True, fts=True) as con:
         assert index_status(con) == "current"
         assert [h.title for h in search(con, "quokka").hits] == ["Quokkas and encryption"]

@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from mediamon import queries
 from mediamon.cli.common import DATE, day, db_path, err, format_option, progress
-from mediamon.cli.output import write_rows
+from mediamon.cli.output import printable, terminal, write_rows
 from mediamon.corpus import connect
 from mediamon.corpus.reading import bind_named, run
 from mediamon.corpus.search import search as run_search
@@ -55,8 +54,9 @@ def query(
 ) -> None:
     """Run read-only SQL, or a named query from queries/, over the corpus.
 
-    The corpus is opened read-only: statements that would change it are refused. Values are
-    bound as parameters ($name in SQL), never pasted into it.
+    The corpus is opened read-only and nothing else is reachable: statements that would change
+    it, or read files, other databases, extensions or settings, are refused. Values are bound as
+    parameters ($name in SQL), never pasted into it.
 
     \b
     Example:
@@ -171,39 +171,46 @@ def search(
     path = db_path(ctx)
     _ensure_index(path)
     query = " ".join(terms)
-    with connect(path, read_only=True) as con:
+    with connect(path, read_only=True, fts=True) as con:
         result = run_search(con, query, since=day(since), source=source, limit=limit)
     if result.note:
-        err.print(f"[yellow]note:[/yellow] {result.note}", soft_wrap=True)
+        err.print(Text.assemble(("note:", "yellow"), " ", result.note), soft_wrap=True)
     if fmt != "table":
         write_rows(result.columns, result.rows(), fmt)
         return
+    shown_query = printable(repr(query))
     if result.documents == 0:
         click.echo("The corpus has no documents yet; add some with mediamon ingest or crawl.")
         return
     if not result.hits:
-        click.echo(f"No documents match {query!r} ({result.documents:,} documents searched).")
+        click.echo(f"No documents match {shown_query} ({result.documents:,} documents searched).")
         return
-    out = Console(highlight=False, soft_wrap=True)
-    shown = len(result.hits)
+    out = terminal()
+    out.soft_wrap = True
     matched = plural(result.matched, "document matches", "documents match")
-    out.print(f"{matched} {escape(query)!r}; the best {shown}:")
+    out.print(Text(f"{matched} {shown_query}; the best {len(result.hits)}:"))
     for rank, hit in enumerate(result.hits, 1):
         date = hit.published_at.isoformat() if hit.published_at else "undated"
+        out.print()
         out.print(
-            f"\n[bold]{rank}. {escape(hit.title or '(no title)')}[/bold]  "
-            f"[dim]{date} · {escape(hit.source_id or '')} · score {hit.score:.2f}[/dim]"
+            Text.assemble(
+                (f"{rank}. {printable(hit.title or '(no title)')}", "bold"),
+                "  ",
+                (f"{date} · {printable(hit.source_id or '')} · score {hit.score:.2f}", "dim"),
+            )
         )
-        out.print("   " + _bold_match(hit.snippet))
+        out.print(Text("   ") + _bold_match(hit.snippet))
         if hit.url:
-            out.print(f"   [dim]{escape(hit.url)}[/dim]")
+            out.print(Text("   " + printable(hit.url), style="dim"))
 
 
-def _bold_match(snippet: str) -> str:
+def _bold_match(snippet: str) -> Text:
+    """The snippet with its match (between ** **) in bold: data, never markup."""
     parts = re.split(r"\*\*(.+?)\*\*", snippet, maxsplit=1)
     if len(parts) == 3:
-        return f"{escape(parts[0])}[bold yellow]{escape(parts[1])}[/bold yellow]{escape(parts[2])}"
-    return escape(snippet)
+        before, match, after = (printable(p) for p in parts)
+        return Text.assemble(before, (match, "bold yellow"), after)
+    return Text(printable(snippet))
 
 
 def _ensure_index(path: Path) -> None:
@@ -218,7 +225,9 @@ def _ensure_index(path: Path) -> None:
         _refresh(path)
     except MediamonError as exc:
         if status == "missing":
-            raise SearchError(f"the search index is missing: run mediamon index ({exc})") from None
+            raise SearchError(
+                f"the search index is missing and could not be built: {exc}"
+            ) from None
         logger.warning("search index not refreshed: %s", exc)
 
 

@@ -1,6 +1,7 @@
 """What every command shares: the corpus path, one-line errors, progress bars, common options."""
 
 import datetime as dt
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -8,7 +9,6 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -17,7 +17,9 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
+from mediamon.cli.output import printable
 from mediamon.errors import MediamonError
 
 err = Console(stderr=True, highlight=False)
@@ -32,9 +34,15 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except MediamonError as exc:
-            # escaped: messages quote TOML tables ("[topic]"), which are not rich markup
-            err.print(f"[red]Error:[/red] {escape(str(exc))}", soft_wrap=True)
+            # the message as text: it quotes TOML tables ("[topic]"), titles and file names,
+            # never markup; control characters and newlines escaped, so it is one line
+            err.print(Text.assemble(("Error:", "red"), " ", printable(str(exc))), soft_wrap=True)
             sys.exit(exc.exit_code)
+        except BrokenPipeError:
+            # the reader of our output went away (`| head`): stop quietly, as cat does
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(141)
         except KeyboardInterrupt:
             err.print("Interrupted; what was written before stays in the corpus.")
             sys.exit(130)

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from mediamon.cli.common import db_path, err, progress
-from mediamon.cli.output import write_rows
+from mediamon.cli.output import printable, write_rows
 from mediamon.corpus import connect
 from mediamon.corpus.seeding import init_corpus
 from mediamon.corpus.stats import corpus_stats
@@ -149,8 +149,9 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 
 
 def print_stats(path: Path, s: dict[str, Any]) -> None:
+    """The figures as plain lines; what comes from the corpus is shown as text, escaped."""
     span = f" ({s['first_published']} to {s['last_published']})" if s["first_published"] else ""
-    click.echo(f"Corpus {path} (schema v{s['schema_version']})")
+    click.echo(f"Corpus {printable(str(path))} (schema v{s['schema_version']})")
     click.echo(
         f"  documents: {s['documents']} ({s['dated']} dated{span}, {s['undated']} undated; "
         f"{s['clusters']} stories)"
@@ -163,10 +164,8 @@ def print_stats(path: Path, s: dict[str, Any]) -> None:
     )
     run_ = s["last_run"]
     if run_:
-        click.echo(
-            f"  last run: {run_['command']} {run_['run_id']} {run_['status']}, started "
-            f"{run_['started_at']:%Y-%m-%d %H:%M:%S} UTC"
-        )
+        what = printable(f"{run_['command']} {run_['run_id']} {run_['status']}")
+        click.echo(f"  last run: {what}, started {run_['started_at']:%Y-%m-%d %H:%M:%S} UTC")
     else:
         click.echo("  last run: none yet")
     if s["by_source"]:

@@ -14,7 +14,7 @@ from mediamon.cli.common import (
     scrapy_log_level,
     sources_option,
 )
-from mediamon.cli.output import write_rows
+from mediamon.cli.output import printable, write_rows
 from mediamon.corpus import connect
 from mediamon.corpus.health import source_health
 
@@ -55,26 +55,28 @@ def crawl(
 
 
 def print_crawl(report: Any) -> None:
-    click.echo(f"Crawl {report.run_id}: {report.status}")
+    """The run's figures, one line per source; names and messages from the web as plain text."""
+    click.echo(printable(f"Crawl {report.run_id}: {report.status}"))
     for source_id, figures in report.sources.items():
         docs = figures.get("documents", {})
         dropped = ", ".join(f"{k} {v}" for k, v in sorted(figures.get("dropped", {}).items()))
         errors = ", ".join(f"{k} {v}" for k, v in sorted(figures.get("errors", {}).items()))
         enriched = f"{docs['enriched']} enriched, " if docs.get("enriched") else ""
         click.echo(
-            f"  {source_id}: {figures.get('pages_fetched', 0)} pages fetched; documents "
+            f"  {printable(str(source_id))}: {figures.get('pages_fetched', 0)} pages fetched; "
+            "documents "
             f"{docs.get('new', 0)} new, {docs.get('updated', 0)} updated, {enriched}"
             f"{docs.get('unchanged', 0) + figures.get('not_modified', 0)} unchanged, "
             f"{docs.get('duplicate', 0)} duplicate"
         )
         if dropped:
-            click.echo(f"    dropped: {dropped}")
+            click.echo(f"    dropped: {printable(dropped)}")
         if errors:
-            click.echo(f"    errors: {errors}")
+            click.echo(f"    errors: {printable(errors)}")
         if figures.get("unfinished"):
             click.echo(f"    unfinished: {figures['unfinished']} requests had no outcome yet")
         if figures.get("failure"):
-            click.echo(f"    failed: {figures['failure']}")
+            click.echo(f"    failed: {printable(str(figures['failure']))}")
 
 
 @click.command()
@@ -93,9 +95,10 @@ def sources(ctx: click.Context, fmt: str) -> None:
     """
     with connect(db_path(ctx), read_only=True) as con:
         report = source_health(con)
-    if not report:
+    if not report and fmt == "table":
         click.echo("No crawl has run yet: run `mediamon crawl` (or `mediamon schedule`).")
         return
+    # csv and json: the header or an empty array, so that programs read no prose
     columns = [
         "source",
         "runs",

@@ -1,17 +1,20 @@
 """Exports: `export timeline` (CSV, JSON, Parquet), `export chart` (SVG, PNG) and `report`."""
 
 import datetime as dt
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import click
 
 from mediamon.cli.common import DATE, day, db_path
+from mediamon.cli.output import printable
 from mediamon.corpus import connect
 from mediamon.corpus.timeline import FORMATS, FREQS, GROUPS, Filters
 from mediamon.reports.charts import plural
 from mediamon.reports.export import CHART_FORMATS, export_chart
 from mediamon.reports.export import export_timeline as write_timeline
+from mediamon.reports.files import is_stdout
 from mediamon.reports.report import write_report
 
 
@@ -58,9 +61,9 @@ def _timeline_options(default_freq: str, default_by: str) -> Any:
             click.option(
                 "-o",
                 "--output",
-                type=click.Path(dir_okay=False, path_type=Path),
+                type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
                 required=True,
-                help="File to write.",
+                help="File to write (- for standard output, text formats only).",
             ),
         ]
         for option in reversed(options):
@@ -84,7 +87,7 @@ def export() -> None:
 @export.command()
 @_timeline_options("week", "actor")
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="File format (default: from the file name, else csv).")  # fmt: skip
+              help="File format (default: from the file name; csv for -o -).")  # fmt: skip
 @click.pass_context
 def timeline(ctx: click.Context, output: Path, fmt: str | None, **options: Any) -> None:
     """Write the stance timeline: stories for, against and neutral per period.
@@ -99,14 +102,16 @@ def timeline(ctx: click.Context, output: Path, fmt: str | None, **options: Any) 
       mediamon export timeline --freq month --target e2ee --format csv -o e2ee.csv
       mediamon export timeline --actor meta --format json -o meta.json
       mediamon export timeline --by actor_type --format parquet -o types.parquet
+      mediamon export timeline --format json -o - | head
     """
     filters = _filters(**options)
     with connect(db_path(ctx), read_only=True) as con:
-        result = write_timeline(con, output, fmt, filters)
-    click.echo(
-        f"Wrote {result.rows:,} rows to {result.path} ({result.format}): "
+        result = write_timeline(con, output, fmt, filters, stream=_stdout())
+    _done(
+        output,
+        f"Wrote {result.rows:,} rows to {_name(output)} ({result.format}): "
         f"{plural(result.stories, 'story', 'stories')} placed in time; "
-        f"{plural(result.undated, 'undated story', 'undated stories')} left out."
+        f"{plural(result.undated, 'undated story', 'undated stories')} left out.",
     )
 
 
@@ -128,17 +133,17 @@ def chart(ctx: click.Context, output: Path, fmt: str | None, **options: Any) -> 
     """
     filters = _filters(**options)
     with connect(db_path(ctx), read_only=True) as con:
-        path = export_chart(con, output, fmt, filters)
-    click.echo(f"Wrote {path}.")
+        export_chart(con, output, fmt, filters, stream=_stdout())
+    _done(output, f"Wrote {_name(output)}.")
 
 
 @click.command()
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
     required=True,
-    help="The HTML file to write.",
+    help="The HTML file to write (- for standard output).",
 )
 @click.option("--freq", type=click.Choice(FREQS), default="month", show_default=True)
 @click.option("--top", type=click.IntRange(min=1), default=12, show_default=True,
@@ -157,8 +162,22 @@ def report(ctx: click.Context, output: Path, freq: str, top: int) -> None:
       mediamon report --freq quarter --top 20 -o report.html
     """
     with connect(db_path(ctx), read_only=True) as con:
-        summary = write_report(con, output, freq=freq, top=top)
-    click.echo(f"Wrote {output}: {summary}.")
+        summary = write_report(con, output, freq=freq, top=top, stream=_stdout())
+    _done(output, f"Wrote {_name(output)}: {summary}.")
+
+
+def _stdout() -> BinaryIO:
+    sys.stdout.flush()  # anything printed before comes first
+    return sys.stdout.buffer
+
+
+def _name(output: Path) -> str:
+    return "standard output" if is_stdout(output) else printable(str(output))
+
+
+def _done(output: Path, message: str) -> None:
+    """The summary line: on stderr when the data itself went to standard output."""
+    click.echo(message, err=is_stdout(output))
 
 
 COMMANDS = (export, report)

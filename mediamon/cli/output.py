@@ -1,9 +1,15 @@
-"""Printing results: tables for people, CSV and JSON for programs."""
+"""Printing results: tables for people, CSV and JSON for programs.
+
+Corpus text is data, never markup or terminal commands: tables and plain lines are built from
+rich Text (no markup, no emoji codes), with control characters shown escaped (`\x1b` prints as
+the four characters `\x1b`). CSV and JSON keep the data exact, escaped by their own rules only.
+"""
 
 import csv
 import datetime as dt
 import decimal
 import json
+import re
 import sys
 import uuid
 from collections.abc import Sequence
@@ -12,8 +18,30 @@ from typing import Any, TextIO
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 FORMATS = ("table", "csv", "json")
+
+# C0 and C1 controls, DEL, and the bidirectional marks and overrides that reorder a line
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# the same but newline and tab, for table cells that hold multi-line text
+_CONTROL_KEEP_LINES_RE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str, lines: bool = False) -> str:
+    """Text safe to show on a terminal: every control character written as an escape.
+
+    lines: keep newlines and tabs (table cells of multi-line text); otherwise they are escaped
+    too, so the text stays on one line.
+    """
+    return (_CONTROL_KEEP_LINES_RE if lines else _CONTROL_RE).sub(_escaped, text)
 
 
 def _plain(value: Any) -> Any:
@@ -58,12 +86,25 @@ def write_rows(
         writer.writerow(columns)
         writer.writerows([_cell(v) for v in row] for row in rows)
     else:
-        console = Console(file=stream, soft_wrap=False, width=None if stream.isatty() else 200)
+        console = terminal(stream)
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
         for column in columns:
-            table.add_column(column, overflow="fold", max_width=max_width)
+            table.add_column(Text(printable(column)), overflow="fold", max_width=max_width)
         for row in rows:
-            table.add_row(*(_cell(v) for v in row))
+            table.add_row(*(Text(printable(_cell(v), lines=True)) for v in row))
         console.print(table)
         noun = "row" if len(rows) == 1 else "rows"
-        console.print(f"({len(rows)} {noun})", style="dim")
+        console.print(Text(f"({len(rows)} {noun})", style="dim"))
+
+
+def terminal(stream: TextIO | None = None) -> Console:
+    """A console for data: no markup, emoji codes or highlighting read into what it prints."""
+    out = stream or sys.stdout
+    return Console(
+        file=out,
+        soft_wrap=False,
+        width=None if out.isatty() else 200,
+        markup=False,
+        emoji=False,
+        highlight=False,
+    )

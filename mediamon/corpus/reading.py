@@ -1,4 +1,8 @@
-"""Running analysts' SQL and named queries over a read-only connection."""
+"""Running analysts' SQL and named queries over a read-only connection.
+
+The connection (`connect(read_only=True)`) reads the corpus and nothing else; what it refuses is
+explained here in one line. A damaged corpus is left to `connect`, which says so.
+"""
 
 import datetime as dt
 import re
@@ -8,6 +12,7 @@ from typing import Any
 import duckdb
 
 from mediamon import queries
+from mediamon.corpus.connection import is_damage
 from mediamon.errors import QueryError
 
 _WRITE_RE = re.compile(r'Cannot execute statement of type "(\w+)"')
@@ -78,13 +83,24 @@ def run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None 
     """Run SQL with bound parameters; errors become one-line QueryErrors."""
     try:
         cursor = con.execute(sql, params or None)
+        if cursor is None:  # only semicolons, blanks or comments
+            raise QueryError(
+                f"no SQL statement in {_short(sql)}; give one, e.g. "
+                '"select title from documents limit 5"'
+            )
         if cursor.description is None:
             return Result([], [], [])
         columns = [d[0] for d in cursor.description]
         types = [str(d[1]) for d in cursor.description]
         return Result(columns, types, cursor.fetchall())
     except duckdb.Error as exc:
+        if is_damage(exc):
+            raise  # connect() names the damaged file
         raise QueryError(_explain(exc)) from None
+
+
+def _short(sql: str) -> str:
+    return repr(sql if len(sql) <= 40 else sql[:39] + "…")
 
 
 def _explain(exc: duckdb.Error) -> str:
@@ -96,6 +112,11 @@ def _explain(exc: duckdb.Error) -> str:
             "data is unchanged; change the corpus through mediamon's commands"
         )
     first = text.splitlines()[0] if text else type(exc).__name__
+    if isinstance(exc, duckdb.PermissionException) or "configuration has been locked" in first:
+        return (
+            f"refused: `mediamon query` and `search` read the corpus and nothing else (no files, "
+            f"other databases, extensions or settings); {_detail(first)}"
+        )
     missing = re.search(
         r"Values were not provided for the following prepared statement "
         r"parameters: (.+)$",
@@ -106,6 +127,11 @@ def _explain(exc: duckdb.Error) -> str:
         flags = " ".join(f"-p {n}=value" for n in names)
         return f"the SQL uses ${', $'.join(names)} but no value was given; pass {flags}"
     hint = next((line.strip() for line in text.splitlines() if "Did you mean" in line), "")
-    if "Catalog Error" in first and not hint:
+    if "Catalog Error" in first and "Table" in first and not hint:
         hint = 'see the tables with: mediamon query "SHOW TABLES"'
     return f"{first} {hint}".strip()
+
+
+def _detail(first: str) -> str:
+    """DuckDB's reason, without its "Permission Error:" prefix."""
+    return re.sub(r"^[\w ]+Error: ", "", first)

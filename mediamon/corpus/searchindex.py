@@ -1,18 +1,17 @@
 """Keeping the full-text search index up to date with the corpus, incrementally.
 
 The fts extension comes from the `duckdb-extension-fts` PyPI package (loaded from its file, never
-installed from the network); its Porter stemmer `stem()` makes the terms. The index lives in
-the `search_*` tables of migration 003. `refresh_index` indexes new and changed documents in
-batches, each in its own short write transaction, so a crawl waiting for the corpus gets in
-between. The query side, `corpus.search`, tokenizes with the same `WORDS_SQL` and `MAX_WORD`.
+installed from the network: `corpus.sandbox`); its Porter stemmer `stem()` makes the terms. The
+index lives in the `search_*` tables of migration 003. `refresh_index` indexes new and changed
+documents in batches, each in its own short write transaction, so a crawl waiting for the corpus
+gets in between. The query side, `corpus.search`, tokenizes with the same `WORDS_SQL` and
+`MAX_WORD`.
 """
 
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,9 @@ import duckdb
 import pyarrow as pa
 
 from mediamon.corpus.connection import connect
-from mediamon.errors import MediamonError, SearchError
+from mediamon.corpus.sandbox import load_fts
+from mediamon.corpus.sandbox import quiet as _quiet
+from mediamon.errors import MediamonError
 
 logger = logging.getLogger(__name__)
 
@@ -37,31 +38,6 @@ class IndexReport:
     removed: int = 0
     documents: int = 0
     seconds: float = 0.0
-
-
-@cache
-def extension_path() -> str:
-    """The fts extension file shipped by the duckdb-extension-fts package."""
-    version = duckdb.__version__
-    try:
-        folder = resources.files("duckdb_extension_fts").joinpath("extensions", f"v{version}")
-        path = folder.joinpath("fts.duckdb_extension")
-        found = path.is_file()
-    except ModuleNotFoundError:
-        found = False
-    if not found:
-        raise SearchError(
-            f"the fts extension for DuckDB {version} is missing; "
-            f"pip install duckdb-extension-fts=={version}"
-        )
-    return str(path)
-
-
-def load_fts(con: duckdb.DuckDBPyConnection) -> None:
-    _quiet(con)
-    # LOAD takes no parameters; the path comes from the installed package, not from a user
-    quoted = extension_path().replace("'", "''")
-    con.execute(f"LOAD '{quoted}'")
 
 
 def index_status(con: duckdb.DuckDBPyConnection) -> str:
@@ -185,13 +161,6 @@ def _in_transaction(con: duckdb.DuckDBPyConnection, step: Callable[[Any], Any]) 
         con.execute("ROLLBACK")
         raise
     return result
-
-
-def _quiet(con: duckdb.DuckDBPyConnection) -> None:
-    # DuckDB draws its own progress bar on long statements; ours is the CLI's
-    con.execute("SET enable_progress_bar = false")
-    # the extension comes from its package file only, never from the network
-    con.execute("SET autoinstall_known_extensions = false")
 
 
 def _clear(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,16 +1,18 @@
-"""The stance timeline: the `stance_timeline` named query, read, counted and copied to files.
+"""The stance timeline: the `stance_timeline` named query, read and counted.
 
 The named query is the timeline's one definition: stories (a syndicated story once, by
 cluster_id) for, against and neutral per period. Undated documents are left out and counted,
-so an export can say how many it could not place in time.
+so an export can say how many it could not place in time. The rows come out as Arrow batches;
+`reports.export` writes the files (DuckDB itself never writes one: its connection is read-only
+and reaches no file).
 """
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from mediamon import queries
 from mediamon.errors import ExportError
@@ -18,13 +20,7 @@ from mediamon.errors import ExportError
 FREQS = ("day", "week", "month", "quarter", "year")
 GROUPS = ("actor", "actor_type", "all")
 FORMATS = ("csv", "json", "parquet")
-
-# COPY options per format, chosen from this fixed list (only the path is a bound parameter)
-_COPY = {
-    "csv": "(FORMAT csv, HEADER true)",
-    "json": "(FORMAT json, ARRAY true)",
-    "parquet": "(FORMAT parquet, COMPRESSION zstd)",
-}
+BATCH_ROWS = 100_000
 
 
 @dataclass
@@ -110,14 +106,14 @@ def timeline_rows(
     return columns, cursor.fetchall()
 
 
-def copy_timeline(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, filters: Filters) -> int:
-    """Write every row of the timeline to `path` with DuckDB's COPY; returns the rows written."""
-    if fmt not in FORMATS:
-        raise ExportError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    sql = f"COPY ({timeline_sql(filters.by)}) TO $path {_COPY[fmt]}"
-    try:
-        row = con.execute(sql, {**filters.params(), "path": str(path)}).fetchone()
-    except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise ExportError(f"could not export to {path}: {first}") from None
-    return int(row[0]) if row else 0
+def timeline_batches(
+    con: duckdb.DuckDBPyConnection, filters: Filters, as_json: bool = False
+) -> pa.RecordBatchReader:
+    """Every row of the timeline, as a stream of Arrow record batches (no cap).
+
+    as_json: one column of JSON objects instead (DuckDB's to_json, as COPY's JSON writes them).
+    """
+    sql = timeline_sql(filters.by)
+    if as_json:
+        sql = f"SELECT to_json(t)::VARCHAR AS row FROM (\n{sql}\n) t"
+    return con.execute(sql, filters.params()).to_arrow_reader(BATCH_ROWS)

@@ -38,6 +38,7 @@ REDIRECT_MAX_TIMES = 8
 DNS_TIMEOUT = 20
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # Scrapy's code-execution HTTP endpoint: mediamon never uses it
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,

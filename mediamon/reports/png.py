@@ -9,6 +9,8 @@ from pathlib import Path
 from mediamon.errors import ExportError
 from mediamon.reports.charts import svg_size
 
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
 
 def chromium_binary() -> str | None:
     for name in (os.environ.get("MEDIAMON_CHROMIUM"), "chromium", "chromium-browser"):
@@ -17,8 +19,11 @@ def chromium_binary() -> str | None:
     return None
 
 
-def render_png(svg: str, path: Path) -> None:
-    """Screenshot the SVG with headless Chromium (offline, throwaway profile)."""
+def render_png(svg: str) -> bytes:
+    """Screenshot the SVG with headless Chromium (offline, throwaway profile): the PNG's bytes.
+
+    Chromium writes into a private temporary folder; the caller puts the bytes in place.
+    """
     browser = chromium_binary()
     if browser is None:
         raise ExportError(
@@ -33,9 +38,10 @@ def render_png(svg: str, path: Path) -> None:
             f"</style>{svg}",
             encoding="utf-8",
         )
+        shot = Path(tmp) / "chart.png"
         command = [
             browser, *headless_flags(Path(tmp) / "profile"),
-            f"--window-size={width},{height}", f"--screenshot={path.resolve()}",
+            f"--window-size={width},{height}", f"--screenshot={shot}",
             "--hide-scrollbars", page.as_uri(),
         ]  # fmt: skip
         try:
@@ -44,8 +50,10 @@ def render_png(svg: str, path: Path) -> None:
             raise ExportError(
                 f"Chromium could not draw the PNG ({exc}); write SVG instead"
             ) from None
-    if not path.exists():
+        data = shot.read_bytes() if shot.exists() else b""
+    if not data.startswith(PNG_MAGIC):
         raise ExportError("Chromium wrote no PNG; write SVG instead: -o chart.svg")
+    return data
 
 
 def headless_flags(profile: Path) -> list[str]:

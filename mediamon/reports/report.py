@@ -10,10 +10,11 @@ import logging
 from importlib import resources
 from pathlib import Path
 from string import Template
-from typing import Any
+from typing import Any, BinaryIO
 
 import duckdb
 
+from mediamon.corpus.connection import database_file
 from mediamon.corpus.findings import (
     Evidence,
     date_provenance,
@@ -25,7 +26,6 @@ from mediamon.corpus.findings import (
     top_actors,
 )
 from mediamon.corpus.timeline import Filters, undated_stories
-from mediamon.errors import ExportError
 from mediamon.reports.charts import (
     bars_svg,
     chart_panels,
@@ -34,6 +34,7 @@ from mediamon.reports.charts import (
     plural,
     timeline_svg,
 )
+from mediamon.reports.files import check_target, write_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -197,13 +198,20 @@ def build_report(con: duckdb.DuckDBPyConnection, freq: str = "month", top: int =
 
 
 def write_report(
-    con: duckdb.DuckDBPyConnection, path: Path, freq: str = "month", top: int = 12
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    freq: str = "month",
+    top: int = 12,
+    stream: BinaryIO | None = None,
 ) -> str:
-    """Write the report; return a one-line summary of what it holds."""
+    """Write the report to path (`-`: to stream); return a one-line summary of what it holds.
+
+    Written whole or not at all, and never over the corpus or another database.
+    """
     Filters(freq=freq).check()
-    if path.is_dir() or not path.parent.exists():
-        raise ExportError(f"cannot write {path}: give a file in an existing folder with -o")
+    corpus = database_file(con)
+    check_target(path, corpus)
     page = build_report(con, freq=freq, top=top)
-    path.write_text(page, encoding="utf-8")
+    write_bytes(path, page.encode("utf-8"), corpus, stream)
     charts = page.count("<svg ")
     return f"{charts} charts, {len(page) / 1024:.0f} KB"
