@@ -21,7 +21,7 @@ from mediamon.cli import (
     schedule,
     tag,
 )
-from mediamon.cli.common import Group
+from mediamon.cli.common import Group, err, error_line
 from mediamon.corpus import default_db_path
 
 
@@ -64,4 +64,17 @@ for _module in (corpus, crawl, reextract, tag, analyst, export, schedule, demo, 
 
 
 def main() -> None:
-    cli(prog_name="mediamon")
+    """The console script: click's own usage errors are one line too, like ours."""
+    try:
+        code = cli.main(prog_name="mediamon", standalone_mode=False)
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx is not None else "mediamon"
+        error_line(f"{exc.format_message()} (see `{command} --help`)")
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        error_line(exc.format_message())
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        err.print("Aborted.")
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

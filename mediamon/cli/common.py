@@ -36,7 +36,7 @@ class Group(click.Group):
         except MediamonError as exc:
             # the message as text: it quotes TOML tables ("[topic]"), titles and file names,
             # never markup; control characters and newlines escaped, so it is one line
-            err.print(Text.assemble(("Error:", "red"), " ", printable(str(exc))), soft_wrap=True)
+            error_line(str(exc))
             sys.exit(exc.exit_code)
         except BrokenPipeError:
             # the reader of our output went away (`| head`): stop quietly, as cat does
@@ -46,6 +46,11 @@ class Group(click.Group):
         except KeyboardInterrupt:
             err.print("Interrupted; what was written before stays in the corpus.")
             sys.exit(130)
+
+
+def error_line(message: str) -> None:
+    """`Error: message` on stderr, on one line, the message printed as text."""
+    err.print(Text.assemble(("Error:", "red"), " ", printable(message)), soft_wrap=True)
 
 
 def db_path(ctx: click.Context) -> Path:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.text import Text
 
 from mediamon.cli.common import db_path, err, progress
 from mediamon.cli.output import printable, write_rows
@@ -79,8 +80,6 @@ def ingest(
     """
     import logging
 
-    from rich.markup import escape
-
     from mediamon.documents.ingest import check_source_id, ingest_files, plan
 
     check_source_id(source_id)
@@ -90,7 +89,9 @@ def ingest(
     def report(problem: object) -> None:
         problems.append(str(problem))
         # escaped: a record's text may look like rich markup ("[/x]")
-        err.print(f"[yellow]skipped[/yellow] {escape(str(problem))}", soft_wrap=True)
+        err.print(
+            Text.assemble(("skipped", "yellow"), " ", printable(str(problem))), soft_wrap=True
+        )
 
     # trafilatura's "discarding data" warning repeats the line we print for a page without text
     extractor_log = logging.getLogger("trafilatura")

@@ -108,6 +108,11 @@ def schedule(
     cron = Cron.parse(cron_expr) if cron_expr else None
     if sources_file is not None and not sources_file.exists():
         raise InputError(f"no sources file at {sources_file}; pass one with --sources FILE")
+    if sources_file is not None:
+        from mediamon.config import sources as sources_config
+
+        # refuse a broken file before the first cycle rather than fail every cycle after it
+        sources_config.load(sources_file)
     _configure_logging(log_file, as_json)
     db = db_path(ctx)
 
