@@ -9,19 +9,15 @@ slice, so each split covers every period and the off-topic look-alikes.
 
 import json
 import random
-import re
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))
+
+from evaluation.realset import article  # noqa: E402
 SEED = 20261207
 SHARE = {"train": 0.6, "dev": 0.2, "test": 0.2}
-
-
-def article(url: str) -> str:
-    url = re.sub(r"^https?://(www\.|m\.|amp\.)?", "", url.strip().lower())
-    url = re.sub(r"[?#].*$", "", url).rstrip("/")
-    return re.sub(r"/amp$", "", url)
 
 
 def grams(text: str) -> set[tuple[str, ...]]:
