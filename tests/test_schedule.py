@@ -321,11 +321,14 @@ def test_once_exits_with_the_worst_steps_status(tmp_path: Path, db: Path, site: 
     # the pages it could not read are fetched again by the next crawl
     assert run_mediamon("--db", str(db), "crawl", "--sources", str(sources)).returncode == 0
     assert _count(db, "select count(*) from documents where source_id = 'news'") >= 20
-    # a sources file the crawl refuses (exit 2): no run of its own, and the earlier run's
-    # "ok" is not taken for this one's
+    # a sources file the crawl would refuse: the scheduler refuses it before its first cycle,
+    # on one line, rather than report the earlier run's "ok" or fail every cycle after it
     sources.write_text('[[sources]]\nid = "news"\nfeeds = "not a list"\n', encoding="utf-8")
-    code, crawl = once()
-    assert code == 2 and crawl == "failed (exit 2)", crawl
+    args = ["--db", str(db), "schedule", "--once", "--sources", str(sources), "--json"]
+    out = run_mediamon(*args, timeout=600)
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.startswith("Error: ") and len(out.stderr.strip().splitlines()) == 1
+    assert "feeds: must be a list" in out.stderr
 
 
 # -- The previous implementation, kept as an oracle ---------------------------------------------
