@@ -7,7 +7,7 @@ DB ?= demo.duckdb
 EVAL ?= ../shared/eval
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install demo test lint format bench bench-analyst eval clean
+.PHONY: install demo test lint format bench bench-analyst eval train clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,8 +33,13 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 eval: $(STAMP)
+	$(BIN)/python evaluation/eval_real.py
 	$(BIN)/python evaluation/eval_nlp.py
 	$(BIN)/python evaluation/eval_extraction.py --eval-dir $(EVAL)
+
+# rebuilds mediamon/nlp/models/stance.json from the committed labelled sets, byte for byte
+train: $(STAMP)
+	$(BIN)/python evaluation/train_stance.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py --eval-dir $(EVAL)

@@ -28,8 +28,8 @@ def describe(doc: Doc) -> dict[str, Any]:
 class Tagger:
     """The pipeline as an analyzer of single texts (the evaluation harness's interface)."""
 
-    def __init__(self, model: str = DEFAULT_MODEL) -> None:
-        self.nlp = build(model)
+    def __init__(self, model: str = DEFAULT_MODEL, stance_model: str | None = None) -> None:
+        self.nlp = build(model, stance_model=stance_model)
 
     def analyze(
         self,
@@ -37,8 +37,12 @@ class Tagger:
         title: str | None = None,
         author: str | None = None,
         kind: str | None = None,
+        publisher: str | None = None,
     ) -> Any:
-        doc = self.nlp(make_doc(self.nlp, text, None, author, kind))
+        return self.predict(self.nlp(make_doc(self.nlp, text, None, author, kind, publisher)))
+
+    def predict(self, doc: Doc) -> Prediction:
+        """What a processed doc says, as the harness scores it."""
         actors = doc._.mm_actors or {}
 
         def name(actor_id: str | None) -> str | None:
@@ -60,4 +64,13 @@ class Tagger:
             actor_name = name(f.actor_id)
             if actor_name:
                 prediction.stances.add((actor_name, f.target, f.polarity))
+                if actor_name not in prediction.aliases:  # the site's voice: never mentioned
+                    prediction.aliases[actor_name] = set(actors[f.actor_id].aliases)
         return prediction
+
+
+class RulesTagger(Tagger):
+    """The pipeline with the rules alone deciding stances (as before the learned model)."""
+
+    def __init__(self, model: str = DEFAULT_MODEL) -> None:
+        super().__init__(model, stance_model="")

@@ -109,7 +109,7 @@ def parse_labels(row: dict[str, object], passage: Passage, where: str) -> RealIt
     item = Item(
         id=passage.id,
         kind="news",  # not given to the system (see the module's docstring)
-        title=passage.title,
+        title=passage.title or "",
         author=None,
         text=text,
         actors=tuple(actors),

@@ -21,22 +21,24 @@ from mediamon.nlp.docindex import DocIndex
 from mediamon.nlp.extensions import COMPONENTS, EXTENSIONS, UNSET, PipelineOrderError
 from mediamon.nlp.pipeline import DEFAULT_MODEL, build, make_doc
 
-# an opinion piece with a byline, a date, an open letter and its signatories, a quote and a
-# reported claim: every extension a component assigns gets a value that is not empty
+# an opinion piece with a byline, a date, a publisher that speaks in it, an open letter and its
+# signatories, a quote and a reported claim: every extension a component assigns gets a value
 TEXT = (
     "I have read the open letter, and I think it is right. The letter was signed by the "
     'Digital Liberty League and Hushline. "Client-side scanning would undermine end-to-end '
     'encryption for everyone," the letter says.\n\n'
     "Home Secretary Dana Whitcombe said encrypted apps must give the police lawful access. "
-    "In my view she is wrong: I will keep using encrypted messengers."
+    "In my view she is wrong: I will keep using encrypted messengers.\n\n"
+    "We publish guest pieces like this one because our readers asked for them."
 )
 PUBLISHED = dt.date(2022, 3, 1)
 AUTHOR = "Jane Roe"
+PUBLISHER = "Open Wires Collective"
 INPUT = "mm_input"  # the caller's, read by mediamon_document, assigned by no component
 
 
 def _doc(nlp: Language) -> Doc:
-    return make_doc(nlp, TEXT, PUBLISHED, AUTHOR)
+    return make_doc(nlp, TEXT, PUBLISHED, AUTHOR, None, PUBLISHER)
 
 
 def _extensions(attrs: Iterable[str]) -> set[str]:
@@ -144,8 +146,8 @@ def test_each_component_reads_what_it_requires_and_sets_what_it_assigns(
         writes = {e for c, op, e in log if c == name and op == "set"}
         if name == "mediamon_document":
             assert reads == {INPUT}  # the caller's input is optional: no component assigns it
-        elif name == "mediamon_stance":
-            assert reads == requires
+        elif name == "mediamon_stance_model":
+            assert reads == requires, name
             assert writes == assigns | {"mm_index"}  # it clears the memo: the pipeline ends
             continue
         else:
@@ -199,8 +201,9 @@ def test_a_pipeline_built_by_hand_in_the_wrong_order_is_refused_at_run_time() ->
         nlp("Home Secretary Dana Whitcombe said encrypted apps must give the police access.")
 
 
-def test_without_the_stance_stage_the_doc_still_serialises() -> None:
+def test_without_the_stance_stages_the_doc_still_serialises() -> None:
     nlp = build()
+    nlp.remove_pipe("mediamon_stance_model")
     nlp.remove_pipe("mediamon_stance")
     doc = nlp(_doc(nlp))
     assert doc._.mm_stances is UNSET and isinstance(doc._.mm_index, DocIndex)

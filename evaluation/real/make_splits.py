@@ -16,6 +16,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
 from evaluation.realset import article  # noqa: E402
+
 SEED = 20261207
 SHARE = {"train": 0.6, "dev": 0.2, "test": 0.2}
 

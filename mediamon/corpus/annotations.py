@@ -108,11 +108,11 @@ def mark_skipped(db: Path, skipped: dict[str, str], version: str) -> None:
 
 
 def read_texts(db: Path, ids: list[str]) -> list[tuple[Any, ...]]:
-    """(doc_id, text, author, published_at) of these documents, in doc_id order."""
+    """(doc_id, text, author, published_at, sitename) of these documents, in doc_id order."""
     with connect(db, read_only=True) as con:
         con.register("mm_ids", pa.table({"doc_id": ids}))
         rows = con.execute(
-            "SELECT doc_id, text, author, published_at FROM documents "
+            "SELECT doc_id, text, author, published_at, sitename FROM documents "
             "SEMI JOIN mm_ids USING (doc_id) ORDER BY doc_id"
         ).fetchall()
         con.unregister("mm_ids")

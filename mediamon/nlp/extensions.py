@@ -40,6 +40,7 @@ class DocumentInput:
     published: dt.date | None = None
     author: str | None = None
     kind: str | None = None  # "news" or "opinion"; guessed from the text when None
+    publisher: str | None = None  # the site's name: an organisation's own page is its voice
 
 
 EXTENSIONS = {
@@ -49,15 +50,20 @@ EXTENSIONS = {
     "mm_published": "date | None: the publication date",
     "mm_author": "str | None: the byline",
     "mm_kind": "str: 'news' or 'opinion', as given or guessed",
+    "mm_publisher": "str | None: the site's name",
     "mm_index": "DocIndex | None: the per-document memo (docindex.py); None once cleared",
     # mediamon_linker
     "mm_actors": "dict[str, Actor]: the actors mentioned, and the author",
     "mm_mentions": "list[Mention]: each mention of an actor",
     "mm_author_id": "str | None: the author's actor id",
+    "mm_publisher_id": "str | None: the publisher's actor id, when the text is in its voice",
     # mediamon_quotes
     "mm_statements": "list[Statement]: what was said, done or written, and by whom",
     "mm_signatories": "list[str]: the actor ids that signed an open letter",
-    # mediamon_stance
+    # mediamon_stance (the rules)
+    "mm_rule_stances": "list[StanceFact]: the rules' stance of each actor on each target",
+    "mm_scored": "list[Scored]: each statement's rule score per target, for the classifier",
+    # mediamon_stance_model (the learned decision; the rules' stances when there is no model)
     "mm_stances": "list[StanceFact]: each actor's stance on each target",
 }
 
@@ -66,7 +72,13 @@ for _name in EXTENSIONS:
         Doc.set_extension(_name, default=UNSET)
 
 # our components, in pipeline order: the providers an error message points to
-COMPONENTS = ("mediamon_document", "mediamon_linker", "mediamon_quotes", "mediamon_stance")
+COMPONENTS = (
+    "mediamon_document",
+    "mediamon_linker",
+    "mediamon_quotes",
+    "mediamon_stance",
+    "mediamon_stance_model",
+)
 # what the model's components annotate: (the Doc.has_annotation name, the component that sets it)
 _MODEL = {
     "doc.ents": ("ENT_IOB", "the model's ner (or an entity ruler)"),

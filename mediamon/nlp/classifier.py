@@ -1,0 +1,154 @@
+"""The learned stance decision: a trained linear model over each candidate's features.
+
+The model is a plain JSON file (mediamon/nlp/models/stance.json) that `make train` rebuilds from
+the labelled sets: feature names, one weight row per class (none, favor, against, neutral), the
+intercepts and a temperature that calibrates the probabilities on held-back folds. Reading it
+needs nothing but the standard library; training (evaluation/train_stance.py) uses scikit-learn.
+
+A candidate becomes a stance when the model's probability of `none` is below the model's
+threshold (chosen on the dev split); its side is the more probable of the others, and that
+side's probability is the stance's confidence. The evidence is the actor's statement that argues for
+the decided side most strongly (or, failing that, the sentence where the actor and the target
+meet), and the basis is that statement's, as the rules would give it.
+"""
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from spacy.tokens import Doc
+
+from mediamon.errors import ConfigError
+from mediamon.nlp.features import Candidate, Scored
+from mediamon.nlp.stance import BASIS, StanceFact
+from mediamon.nlp.statements import Statement
+
+MODEL_FILE = Path(__file__).parent / "models" / "stance.json"
+CLASSES = ("none", "favor", "against", "neutral")
+
+
+@dataclass
+class StanceModel:
+    classes: tuple[str, ...]
+    index: dict[str, int]
+    weights: list[list[float]]  # per feature: one weight per class
+    intercept: list[float]
+    temperature: float
+    digest: str
+    threshold: float = 0.5  # a stance when P(none) is below it (tuned on the dev split)
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> "StanceModel":
+        try:
+            raw = path.read_bytes()
+            data = json.loads(raw)
+            features: list[str] = data["features"]
+            weights = data["weights"]
+            model = cls(
+                tuple(data["classes"]),
+                {name: k for k, name in enumerate(features)},
+                weights,
+                [float(v) for v in data["intercept"]],
+                float(data.get("temperature", 1.0)),
+                hashlib.sha256(raw).hexdigest()[:10],
+                float(data.get("threshold", 0.5)),
+            )
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read the stance model ({exc.strerror})") from None
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(
+                f"{path}: not a stance model ({exc}); rebuild it with `make train`"
+            ) from None
+        if set(model.classes) != set(CLASSES) or len(weights) != len(features):
+            raise ConfigError(f"{path}: not a stance model; rebuild it with `make train`")
+        return model
+
+    def probabilities(self, features: dict[str, float]) -> dict[str, float]:
+        logits = list(self.intercept)
+        for name, value in features.items():
+            k = self.index.get(name)
+            if k is None:
+                continue
+            row = self.weights[k]
+            for c in range(len(logits)):
+                logits[c] += row[c] * value
+        scaled = [v / self.temperature for v in logits]
+        top = max(scaled)
+        exps = [math.exp(v - top) for v in scaled]
+        total = sum(exps)
+        return {name: e / total for name, e in zip(self.classes, exps, strict=True)}
+
+
+def decide(
+    doc: Doc, model: StanceModel, candidates: list[Candidate], scored: list[Scored]
+) -> list[StanceFact]:
+    """The stances the model finds among the candidates, with evidence and basis."""
+    statements: list[Statement] = doc._.mm_statements or []
+    rules = {(f.actor_id, f.target): f for f in doc._.mm_rule_stances or []}
+    facts: list[StanceFact] = []
+    for candidate in candidates:
+        probs = model.probabilities(candidate.features)
+        if probs["none"] >= model.threshold:
+            continue
+        polarity = max((c for c in probs if c != "none"), key=lambda c: probs[c])
+        confidence = round(probs[polarity], 3)
+        key = (candidate.actor_id, candidate.target)
+        rule = rules.get(key)
+        if rule is not None and rule.polarity == polarity:
+            facts.append(
+                StanceFact(
+                    *key, polarity, confidence, rule.evidence, rule.basis, rule.start, rule.end
+                )
+            )
+            continue
+        fact = _with_evidence(doc, candidate, polarity, confidence, statements, scored)
+        if candidate.actor_id == doc._.mm_publisher_id and not candidate.statements:
+            fact.basis = "authored"  # the site's own voice
+        facts.append(fact)
+    return facts
+
+
+def _with_evidence(
+    doc: Doc,
+    candidate: Candidate,
+    polarity: str,
+    confidence: float,
+    statements: list[Statement],
+    scored: list[Scored],
+) -> StanceFact:
+    sign = {"favor": 1.0, "against": -1.0}.get(polarity, 0.0)
+    mine = [
+        s for s in scored if s.target == candidate.target and s.statement in candidate.statements
+    ]
+    agreeing = [s for s in mine if s.score * sign > 0 or (sign == 0.0 and s.neutral)]
+    if agreeing:
+        best = max(agreeing, key=lambda s: abs(s.score))
+        statement = statements[best.statement]
+        basis = "action" if statement.letter else BASIS[statement.kind]
+        start, end = statement.sentence
+        evidence = statement.evidence or _clean(doc.text[start:end])
+    elif candidate.sentences:
+        start, end = candidate.sentences[0]
+        evidence = _clean(doc.text[start:end])
+        said = [
+            statements[k] for k in candidate.statements if statements[k].sentence == (start, end)
+        ]
+        basis = BASIS[said[0].kind] if said else "reported"
+    elif candidate.statements:
+        statement = statements[candidate.statements[0]]
+        start, end = statement.sentence
+        evidence = _clean(doc.text[start:end])
+        basis = "action" if statement.letter else BASIS[statement.kind]
+    else:
+        start, end = candidate.first
+        evidence = _clean(doc.text[start:end])
+        basis = "reported"
+    return StanceFact(
+        candidate.actor_id, candidate.target, polarity, confidence, evidence, basis, start, end
+    )
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())[:1000]
