@@ -63,10 +63,12 @@ class Floors:
 # Floors on our F1 per set, pinned just under the values measured on 2026-11-22 (see the
 # README's quality table) so that a change that makes the pipeline worse fails `make eval` and
 # the test suite. Raise them as the pipeline improves; never lower them to let a change through.
+# On 2026-12-07 the learned stance model came in: stance_eval.jsonl is now part of its training
+# data (its figure is in-sample), dev2 and test are not.
 FLOORS = {
-    "stance_eval.jsonl": Floors(mention_f1=0.94, speaker_f1=0.85, stance_f1=0.67),
-    "stance_dev2.jsonl": Floors(mention_f1=0.91, speaker_f1=0.76, stance_f1=0.34),
-    "stance_test.jsonl": Floors(mention_f1=0.87, speaker_f1=0.69, stance_f1=0.23),
+    "stance_eval.jsonl": Floors(mention_f1=0.94, speaker_f1=0.85, stance_f1=0.93),
+    "stance_dev2.jsonl": Floors(mention_f1=0.93, speaker_f1=0.76, stance_f1=0.40),
+    "stance_test.jsonl": Floors(mention_f1=0.88, speaker_f1=0.69, stance_f1=0.44),
 }
 
 DEFAULT_ANALYZER = "evaluation.adapter:Tagger"

@@ -44,10 +44,17 @@ class Floors:
     topic_auc: float
 
 
-# Pinned just under what the test split measured when the model was trained (README, "Quality
-# on real reporting"); raise them as the pipeline improves, never lower them to let a change in.
+# Pinned just under what the test split measured on 2026-12-07, the first and only time it was
+# scored for this model (README, "Quality on real reporting": F1 0.475, P 0.454, P at 0.7
+# 0.765, mention recall 0.824, topic AUC 0.946). They are below the issue's targets (0.60,
+# 0.60, 0.80, 0.85, 0.97): the gate keeps what was reached, it does not claim the targets.
+# Raise them as the pipeline improves; never lower them to let a change in.
 FLOORS = Floors(
-    stance_f1=0.0, stance_precision=0.0, strict_precision=0.0, mention_recall=0.0, topic_auc=0.0
+    stance_f1=0.46,
+    stance_precision=0.44,
+    strict_precision=0.74,
+    mention_recall=0.81,
+    topic_auc=0.94,
 )
 
 

@@ -22,3 +22,20 @@ def test_nlp_eval_meets_its_floors() -> None:
     for name, result in report["sets"].items():
         assert result["items"] >= 30, name
         assert result["floors"], name
+
+
+def test_real_text_eval_meets_its_floors_on_the_test_split() -> None:
+    out = subprocess.run(
+        [sys.executable, str(REPO / "evaluation" / "eval_real.py"), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    report = json.loads(out.stdout)
+    assert report["split"] == "test" and report["passages"] >= 80
+    assert report["failures"] == []
+    systems = report["systems"]
+    # the learned model against today's rules and the baselines, on the same passages
+    assert systems["ours"]["stances"]["f1"] > systems["rules (before)"]["stances"]["f1"]
+    assert systems["ours"]["stances"]["f1"] > systems["sentiment baseline"]["stances"]["f1"]
