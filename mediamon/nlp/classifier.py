@@ -21,6 +21,7 @@ from pathlib import Path
 from spacy.tokens import Doc
 
 from mediamon.errors import ConfigError
+from mediamon.nlp.docindex import text_of
 from mediamon.nlp.features import Candidate, Scored
 from mediamon.nlp.stance import BASIS, StanceFact
 from mediamon.nlp.statements import Statement
@@ -128,10 +129,10 @@ def _with_evidence(
         statement = statements[best.statement]
         basis = "action" if statement.letter else BASIS[statement.kind]
         start, end = statement.sentence
-        evidence = statement.evidence or _clean(doc.text[start:end])
+        evidence = statement.evidence or _clean(text_of(doc)[start:end])
     elif candidate.sentences:
         start, end = candidate.sentences[0]
-        evidence = _clean(doc.text[start:end])
+        evidence = _clean(text_of(doc)[start:end])
         said = [
             statements[k] for k in candidate.statements if statements[k].sentence == (start, end)
         ]
@@ -139,11 +140,11 @@ def _with_evidence(
     elif candidate.statements:
         statement = statements[candidate.statements[0]]
         start, end = statement.sentence
-        evidence = _clean(doc.text[start:end])
+        evidence = _clean(text_of(doc)[start:end])
         basis = "action" if statement.letter else BASIS[statement.kind]
     else:
         start, end = candidate.first
-        evidence = _clean(doc.text[start:end])
+        evidence = _clean(text_of(doc)[start:end])
         basis = "reported"
     return StanceFact(
         candidate.actor_id, candidate.target, polarity, confidence, evidence, basis, start, end

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span
 
 from mediamon.nlp.actors import Actor, ActorRegistry, discovered_id, normalise_name
-from mediamon.nlp.docindex import sentences
+from mediamon.nlp.docindex import sentences, text_of
 from mediamon.nlp.unlabelled import kind_from_apposition, other_uses, unlabelled_names
 
 ACTOR_LABELS = {"PERSON", "ORG", "GPE", "NORP"}
@@ -413,6 +413,8 @@ def _dedupe(mentions: list[Mention]) -> list[Mention]:
 def _the_government(doc: Doc, mentions: list[Mention], actors: dict[str, Actor]) -> list[Mention]:
     """'the government' after a government is named is that government: "The UK Government
     ... the government said" (only when one government is named before it)."""
+    if "government" not in text_of(doc).lower():
+        return []
     taken = {i for m in mentions for i in range(m.start, m.end)}
     governments = [
         m

@@ -282,7 +282,7 @@ class LinkerComponent(Component):
         if actor is None:
             named = [actors[m.actor_id] for m in mentions if m.actor_id in actors]
             actor = next((a for a in named if normalise_name(a.name) == normalise_name(name)), None)
-        if first_person_plural(doc.text) < 2:
+        if first_person_plural(docindex.text_of(doc)) < 2:
             return None
         return actor or Actor(
             discovered_id(name), name.strip(), "organisation", origin="discovered"
