@@ -67,8 +67,8 @@ class Floors:
 # data (its figure is in-sample), dev2 and test are not.
 FLOORS = {
     "stance_eval.jsonl": Floors(mention_f1=0.94, speaker_f1=0.85, stance_f1=0.93),
-    "stance_dev2.jsonl": Floors(mention_f1=0.93, speaker_f1=0.76, stance_f1=0.40),
-    "stance_test.jsonl": Floors(mention_f1=0.88, speaker_f1=0.69, stance_f1=0.44),
+    "stance_dev2.jsonl": Floors(mention_f1=0.93, speaker_f1=0.76, stance_f1=0.43),
+    "stance_test.jsonl": Floors(mention_f1=0.88, speaker_f1=0.69, stance_f1=0.43),
 }
 
 DEFAULT_ANALYZER = "evaluation.adapter:Tagger"

@@ -44,15 +44,15 @@ class Floors:
     topic_auc: float
 
 
-# Pinned just under what the test split measured on 2026-12-07, the first and only time it was
-# scored for this model (README, "Quality on real reporting": F1 0.475, P 0.454, P at 0.7
-# 0.765, mention recall 0.824, topic AUC 0.946). They are below the targets (0.60,
+# Pinned just under what the test split measured on 2026-12-07 for this model (README,
+# "Quality on real reporting": F1 0.479, P 0.496, P at 0.7 0.775, mention recall 0.824, topic
+# AUC 0.946); nothing was chosen on the test split. They are below the targets (0.60,
 # 0.60, 0.80, 0.85, 0.97): the gate keeps what was reached, it does not claim the targets.
 # Raise them as the pipeline improves; never lower them to let a change in.
 FLOORS = Floors(
-    stance_f1=0.46,
-    stance_precision=0.44,
-    strict_precision=0.74,
+    stance_f1=0.47,
+    stance_precision=0.48,
+    strict_precision=0.76,
     mention_recall=0.81,
     topic_auc=0.94,
 )
