@@ -90,6 +90,16 @@ def sources_option(f: F) -> F:
     )(f)
 
 
+def topic_option(f: F) -> F:
+    return click.option(
+        "--topic",
+        "topic_file",
+        type=click.Path(path_type=Path),  # the reader reports a missing file or a folder
+        default=None,
+        help="Topic TOML (default: the bundled config/topic.toml).",
+    )(f)
+
+
 def max_pages_option(help: str) -> Callable[[F], F]:
     return click.option(
         "--max-pages", type=click.IntRange(min=0), default=0, show_default=True, help=help

@@ -8,7 +8,7 @@ from typing import Any
 import click
 from rich.text import Text
 
-from mediamon.cli.common import db_path, err, progress
+from mediamon.cli.common import db_path, err, progress, topic_option
 from mediamon.cli.output import printable, write_rows
 from mediamon.corpus import connect
 from mediamon.corpus.seeding import init_corpus
@@ -50,13 +50,7 @@ def init(ctx: click.Context) -> None:
     is_flag=True,
     help="Store only documents relevant to the topic (all are scored either way).",
 )
-@click.option(
-    "--topic",
-    "topic_file",
-    type=click.Path(path_type=Path),  # the reader reports a missing file or a folder
-    default=None,
-    help="Topic TOML (default: the bundled config/topic.toml).",
-)
+@topic_option
 @click.pass_context
 def ingest(
     ctx: click.Context,

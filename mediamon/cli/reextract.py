@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from mediamon.cli.common import DATE, db_path, progress
+from mediamon.cli.common import DATE, db_path, progress, topic_option
 
 
 @click.command()
@@ -15,13 +15,7 @@ from mediamon.cli.common import DATE, db_path, progress
     default=None,
     help="Only pages fetched on or after this day (YYYY-MM-DD).",
 )
-@click.option(
-    "--topic",
-    "topic_file",
-    type=click.Path(path_type=Path),  # the reader reports a missing file or a folder
-    default=None,
-    help="Topic TOML (default: the bundled config/topic.toml).",
-)
+@topic_option
 @click.pass_context
 def reextract(
     ctx: click.Context, source_id: str | None, since: object, topic_file: Path | None

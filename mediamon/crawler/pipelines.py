@@ -26,8 +26,8 @@ from mediamon.corpus.store import DocumentRecord, PageRecord
 from mediamon.corpus.urls import canonicalize_url
 from mediamon.crawler.items import PageItem
 from mediamon.documents.dates import DateFinding
+from mediamon.documents.extract import document_of
 from mediamon.documents.identity import document_url
-from mediamon.documents.language import set_language
 from mediamon.documents.listing import has_article_text
 
 logger = logging.getLogger(__name__)
@@ -139,22 +139,13 @@ class ExtractPipeline:
         if extracted is None or not has_article_text(extracted.text):
             raise Dropped("no_text")
         canonical = document_url(item.requested_url, item.url, extracted.canonical_url)
-        published = extracted.published
-        item.doc = DocumentRecord(
-            text=extracted.text,
+        item.doc = document_of(
+            extracted,
             url=item.url,
             canonical_url=canonical,
             source_id=item.source_id,
-            title=extracted.title,
-            author=extracted.author,
-            sitename=extracted.sitename,
-            language=extracted.language,
-            published_at=published.value if published else None,
-            date_source=published.source if published else None,
-            date_precision=published.precision if published else None,
             fetched_at=item.fetched_at,
         )
-        set_language(item.doc)  # from the text; the page's html lang is kept as declared
         item.doc.set_minhash(signature)
         item.html_gz = html_gz
         return item

@@ -11,7 +11,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml.etree import _Element
@@ -19,6 +19,9 @@ from lxml.etree import _Element
 from .dates import DateFinding, find_publication_date
 from .encoding import decode_html
 from .structured import is_article, jsonld_nodes, meta_tags
+
+if TYPE_CHECKING:
+    from mediamon.corpus.store import DocumentRecord
 
 logger = logging.getLogger(__name__)
 
@@ -383,3 +386,35 @@ def _extract(
         amp_of=_amp_of(tree, url, canonical),
         published=published,
     )
+
+
+def document_of(
+    extracted: Extracted,
+    *,
+    url: str,
+    canonical_url: str | None,
+    source_id: str | None,
+    fetched_at: datetime.datetime | None,
+) -> DocumentRecord:
+    """The document an extraction gives (a crawled page, or an archived one read again), its
+    language detected from the text as every stored document's is."""
+    from mediamon.corpus.store import DocumentRecord
+    from mediamon.documents.language import set_language
+
+    published = extracted.published
+    doc = DocumentRecord(
+        text=extracted.text,
+        url=url,
+        canonical_url=canonical_url,
+        source_id=source_id,
+        title=extracted.title,
+        author=extracted.author,
+        sitename=extracted.sitename,
+        language=extracted.language,
+        published_at=published.value if published else None,
+        date_source=published.source if published else None,
+        date_precision=published.precision if published else None,
+        fetched_at=fetched_at,
+    )
+    set_language(doc)  # from the text; the page's html lang is kept as declared
+    return doc

@@ -21,9 +21,8 @@ from typing import Any
 from mediamon.corpus.archive import ArchivedPage, archived_urls, read_archived
 from mediamon.corpus.store import DocumentRecord, PageRecord
 from mediamon.documents.dates import DateFinding
-from mediamon.documents.extract import extract_article
+from mediamon.documents.extract import document_of, extract_article
 from mediamon.documents.identity import document_url
-from mediamon.documents.language import set_language
 from mediamon.documents.listing import has_article_text, looks_like_listing
 from mediamon.documents.topic import TopicModel
 from mediamon.errors import MediamonError
@@ -70,22 +69,13 @@ def examine(page: ArchivedPage, topic: TopicModel) -> Outcome:
     if extracted is None or not has_article_text(extracted.text):
         return Outcome(None, "no_text")
     canonical = page.canonical_url or document_url(page.url, url, extracted.canonical_url)
-    published = extracted.published
-    doc = DocumentRecord(
-        text=extracted.text,
+    doc = document_of(
+        extracted,
         url=url,
         canonical_url=canonical,
         source_id=page.source_id,
-        title=extracted.title,
-        author=extracted.author,
-        sitename=extracted.sitename,
-        language=extracted.language,
-        published_at=published.value if published else None,
-        date_source=published.source if published else None,
-        date_precision=published.precision if published else None,
         fetched_at=page.fetched_at,
     )
-    set_language(doc)  # from the text, as the crawl does
     score = topic.score_document(doc)
     if score is None:  # a language the topic terms are not written in: no score
         return Outcome(doc, "language")
