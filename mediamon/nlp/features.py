@@ -9,6 +9,7 @@ the target, how far apart they are and what the story is about. The classifier
 (classifier.py) learns from labelled text which of them matter.
 """
 
+import bisect
 import itertools
 import math
 import re
@@ -320,8 +321,5 @@ def _paragraphs_of(text: str, chars: list[int]) -> list[tuple[int, int]]:
 
 
 def _first_at(starts: list[int], token: int) -> int:
-    lo = 0
-    for k, s in enumerate(starts):
-        if s <= token:
-            lo = k
-    return lo
+    """The index of the sentence that holds `token` (`starts` are the sentences' first tokens)."""
+    return max(0, bisect.bisect_right(starts, token) - 1)
