@@ -276,16 +276,23 @@ class LinkerComponent(Component):
         site saying "we" is the EFF's; a news site's report is not the news site's stance."""
         if not name or not name.strip():
             return None
-        actor = self.registry.lookup(name)
+        # "European Digital Rights (EDRi)", "Department of Home Affairs (Australia)"
+        bare, _, inner = name.strip().partition("(")
+        forms = [name, bare.strip(), inner.rstrip(")").strip()]
+        actor = next((a for f in forms if f and (a := self.registry.lookup(f))), None)
         if actor is not None and actor.type in ("media", "person"):
             return None
         if actor is None:
             named = [actors[m.actor_id] for m in mentions if m.actor_id in actors]
-            actor = next((a for a in named if normalise_name(a.name) == normalise_name(name)), None)
-        if first_person_plural(docindex.text_of(doc)) < 2:
+            keys = {normalise_name(f) for f in forms if f}
+            actor = next((a for a in named if normalise_name(a.name) in keys), None)
+        # An organisation's own site speaks for it; a site of unknown kind (a news site, most
+        # often) only when it says "we"
+        organisation = actor is not None and actor.origin != "discovered"
+        if not organisation and first_person_plural(docindex.text_of(doc)) < 2:
             return None
         return actor or Actor(
-            discovered_id(name), name.strip(), "organisation", origin="discovered"
+            discovered_id(bare.strip()), bare.strip(), "organisation", origin="discovered"
         )
 
 
