@@ -74,8 +74,9 @@ def main() -> int:
                 drop("a copy of a train or extra passage")
                 continue
             pid = f"x{len(passages) + 1:03d}"
-            passage = Passage(pid, row["url"], row["outlet"], row.get("title"), row.get("date"),
-                              text, key)
+            passage = Passage(
+                pid, row["url"], row["outlet"], row.get("title"), row.get("date"), text, key
+            )
             label = {**labels[cid], "id": pid}
             try:
                 parse_labels(label, passage, f"{labels_path.name}:{cid}")
@@ -84,8 +85,9 @@ def main() -> int:
                 continue
             seen_articles.add(key)
             seen_grams.append(own)
-            passages.append({"id": pid, "collected_id": cid, **{k: v for k, v in row.items()
-                                                               if k != "id"}})
+            passages.append(
+                {"id": pid, "collected_id": cid, **{k: v for k, v in row.items() if k != "id"}}
+            )
             gold.append({**label, "source": "single"})
     with (EXTRA / "passages.jsonl").open("w", encoding="utf-8") as out:
         for p in passages:
