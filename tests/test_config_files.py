@@ -29,7 +29,17 @@ ACTOR_TYPES = {
     "intergovernmental",
     "media",
 }
-ACTOR_KEYS = {"id", "name", "type", "country", "aliases", "titles", "speaks_for", "role"}
+ACTOR_KEYS = {
+    "id",
+    "name",
+    "type",
+    "country",
+    "aliases",
+    "titles",
+    "speaks_for",
+    "role",
+    "holds_stances",
+}
 ACTOR_REQUIRED = {"id", "name", "type", "country", "aliases"}
 SOURCE_KEYS = {
     "id",

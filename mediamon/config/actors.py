@@ -66,6 +66,7 @@ class ActorEntry(Strict):
     titles: list[TitleEntry] = Field(default=[], description="a list of { title, from, to } tables")
     speaks_for: str | None = None
     role: str | None = None
+    holds_stances: bool = True
 
     @field_validator("country")
     @classmethod

@@ -40,6 +40,7 @@ class Actor:
     speaks_for: str | None = None
     role: str | None = None
     origin: str = "registry"
+    holds_stances: bool = True  # false for a whole that is no one actor ("the EU")
 
 
 # Nouns that name an organisation, for "the company said", "Quillchat, the messaging app, ...",
@@ -147,6 +148,7 @@ class ActorRegistry:
                 titles=[Title(t.title, t.start, t.end) for t in raw.titles],
                 speaks_for=raw.speaks_for,
                 role=raw.role,
+                holds_stances=raw.holds_stances,
             )
             for raw in file.actors
         ]

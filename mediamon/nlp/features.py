@@ -78,6 +78,15 @@ def _words(tokens: list[Token] | Span, own: set[int]) -> list[str]:
     return found
 
 
+def _subject(token: Token) -> bool:
+    """Whether a mention's head is the subject (or agent) of its clause, or a conjunct of one."""
+    while token.dep_ in ("conj", "appos", "compound", "poss") and token.head.i != token.i:
+        if token.dep_ == "poss":
+            return True  # "Germany's intervention", "Apple's plan": the owner acts
+        token = token.head
+    return token.dep_ in ("nsubj", "nsubjpass", "agent", "csubj")
+
+
 def _path(a: Token, b: Token) -> tuple[str, str | None, int]:
     """The dependency path from a up to the lowest common head and down to b: labels, the
     head's lemma when it is a verb, and the path's length."""
@@ -155,6 +164,8 @@ class Featurizer:
         out: list[Candidate] = []
         for actor_id in sorted(holders):
             actor = actors[actor_id]
+            if not actor.holds_stances:
+                continue
             ms = by_actor.get(actor_id, [])
             own = own_tokens.get(actor_id, set())
             said = [
@@ -175,6 +186,15 @@ class Featurizer:
                     is not None
                 }
             )
+            # an actor only ever named as an object or in passing seldom holds a position
+            if said:
+                role = "speaker"
+            elif any(_subject(doc[m.start : m.end].root) for m in ms):
+                role = "subject"
+            elif actor_id in (publisher_id, author_id) or actor_id in signatories:
+                role = "voice"
+            else:
+                role = "oblique"
             mine: list[Candidate] = []
             for target in self.targets:
                 f: defaultdict[str, float] = defaultdict(float)
@@ -190,6 +210,7 @@ class Featurizer:
                     f["signatory"] = 1.0
                 if actor.speaks_for:
                     f["speaks_for"] = 1.0
+                f[f"role={role}"] = 1.0
                 rule = facts.get((actor_id, target))
                 if rule is not None:
                     f[f"rule={rule.polarity}"] = 1.0

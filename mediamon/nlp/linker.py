@@ -54,7 +54,18 @@ NOT_NAMES = {
     "ipa",
 }
 # the last word of a law's or a document's name: "the Investigatory Powers Act" is no actor
-LAW_HEADS = {"act", "bill", "regulation", "directive", "code", "codes", "law", "amendment"}
+LAW_HEADS = {
+    "act",
+    "bill",
+    "regulation",
+    "directive",
+    "code",
+    "codes",
+    "law",
+    "amendment",
+    "proposal",
+    "control",  # "Chat Control", the nickname of the EU regulation
+}
 ROLE_WORDS = {
     "minister",
     "secretary",
@@ -128,6 +139,9 @@ def _is_noise(span: Span) -> bool:
         return True
     if len(span) == 1:
         token = span[0]
+        after = token.nbor(1).text if token.i + 1 < len(token.doc) else ""
+        if token.is_upper and after in ("—", "–", "-", "(") and token.is_sent_start:
+            return True  # a dateline: "LONDON— Ofcom announced", "BRUSSELS (dpa-AFX)"
         # a capitalised common noun at the start of a sentence, not a name
         if token.is_sent_start and token.pos_ in ("NOUN", "ADJ", "VERB", "INTJ", "ADV"):
             return True
