@@ -52,6 +52,8 @@ NOT_NAMES = {
     "tcn",
     "csar",
     "ipa",
+    "chat control",  # the EU regulation's nickname, which the small model reads as a person
+    "chatcontrol",
 }
 # the last word of a law's or a document's name: "the Investigatory Powers Act" is no actor
 LAW_HEADS = {
@@ -193,6 +195,8 @@ class Linker:
                 full_names[normalise_name(core.text)] = actor.id
         taken = {i for m in mentions for i in range(m.start, m.end)}
         for span, actor in unlabelled_names(doc, taken, self.registry, NOT_NAMES):
+            if actor.origin == "discovered" and span[-1].lower_ in LAW_HEADS:
+                continue  # "Chat Control would have required": a law's nickname
             self._add(actors, mentions, actor, span)
             taken.update(range(span.start, span.end))
         for actor in actors.values():
