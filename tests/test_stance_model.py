@@ -152,3 +152,50 @@ def test_a_news_report_quoting_we_does_not_voice_its_site(nlp: Language) -> None
     text = '"We will never weaken encryption," said Marta Lindqvist. "Our users trust us."'
     doc = nlp(make_doc(nlp, text, None, None, None, "Open Wires Collective"))
     assert doc._.mm_publisher_id is None
+
+
+@pytest.mark.parametrize(
+    ("publisher", "voiced"),
+    [
+        ("Electronic Frontier Foundation", True),  # a registered organisation's own site
+        ("Electronic Frontier Foundation (EFF)", True),  # as sites name themselves
+        ("Counter Terror Business", False),  # a site of unknown kind, not saying "we"
+        ("The Guardian", False),  # a registered news organisation
+    ],
+)
+def test_a_registered_organisations_site_speaks_for_it_without_saying_we(
+    nlp: Language, publisher: str, voiced: bool
+) -> None:
+    text = (
+        "Client-side scanning would turn every phone into a tool of surveillance. The proposal "
+        "must be withdrawn, and end-to-end encryption must be protected for everyone."
+    )
+    doc = nlp(make_doc(nlp, text, None, None, None, publisher))
+    assert (doc._.mm_publisher_id is not None) == voiced
+    if voiced:
+        assert doc._.mm_actors[doc._.mm_publisher_id].origin == "registry"
+
+
+def test_the_eu_as_a_whole_is_mentioned_but_holds_no_stance(nlp: Language) -> None:
+    text = (
+        "The EU wants to force messaging apps to scan private messages for abuse material. "
+        "The European Commission proposed the law in 2022 and says detection is necessary."
+    )
+    doc = nlp(make_doc(nlp, text, None, None, None, None))
+    assert "european_union" in {m.actor_id for m in doc._.mm_mentions}
+    assert "european_union" not in {f.actor_id for f in doc._.mm_stances}
+    featurizer = nlp.get_pipe("mediamon_stance_model").featurizer  # type: ignore[attr-defined]
+    holders = {c.actor_id for c in featurizer.candidates(doc, doc._.mm_scored)}
+    assert "european_commission" in holders and "european_union" not in holders
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("LONDON—Ofcom announced new rules for messaging apps on Thursday.", "LONDON"),
+        ("The measures, known as Chat Control, would have required scanning.", "Chat Control"),
+    ],
+)
+def test_datelines_and_a_laws_nickname_are_no_actors(nlp: Language, text: str, name: str) -> None:
+    doc = nlp(make_doc(nlp, text, None, None, None, None))
+    assert name not in {doc[m.start : m.end].text for m in doc._.mm_mentions}
