@@ -46,7 +46,8 @@ class Floors:
 
 # Pinned just under what the test split measured on 2026-12-07 for this model (README,
 # "Quality on real reporting": F1 0.479, P 0.496, P at 0.7 0.775, mention recall 0.824, topic
-# AUC 0.946); nothing was chosen on the test split. They are below the targets (0.60,
+# AUC 0.946, 0.952 since the age_checks group of topic.toml, chosen on train and dev);
+# nothing was chosen on the test split. They are below the targets (0.60,
 # 0.60, 0.80, 0.85, 0.97): the gate keeps what was reached, it does not claim the targets.
 # Raise them as the pipeline improves; never lower them to let a change in.
 FLOORS = Floors(
@@ -54,7 +55,7 @@ FLOORS = Floors(
     stance_precision=0.48,
     strict_precision=0.76,
     mention_recall=0.81,
-    topic_auc=0.94,
+    topic_auc=0.945,
 )
 
 
@@ -191,7 +192,7 @@ def as_json(result: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", default="test", choices=("train", "dev", "test"))
+    parser.add_argument("--split", default="test", choices=("train", "dev", "test", "extra"))
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)

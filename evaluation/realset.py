@@ -20,6 +20,9 @@ PASSAGES = REAL / "passages.jsonl"
 GOLD = REAL / "gold.jsonl"
 SPLITS = REAL / "splits.json"
 SPLIT_NAMES = ("train", "dev", "test")
+# training passages beyond the split, labelled once (real/extra/, real/make_extra.py)
+EXTRA_PASSAGES = REAL / "extra" / "passages.jsonl"
+EXTRA_GOLD = REAL / "extra" / "gold.jsonl"
 
 
 def article(url: str) -> str:
@@ -134,10 +137,15 @@ def labelled(path: Path, passages_path: Path = PASSAGES) -> dict[str, RealItem]:
 
 
 def load(split: str, gold: Path | None = None, splits: Path = SPLITS) -> list[RealItem]:
-    """The gold items of one split (train, dev or test), in passage order."""
-    gold = gold if gold is not None else GOLD
+    """The gold items of one split (train, dev, test, or the extra training passages), in
+    passage order."""
+    if split == "extra":
+        extra = labelled(gold or EXTRA_GOLD, EXTRA_PASSAGES)
+        return [extra[i] for i in sorted(extra)]
     if split not in SPLIT_NAMES:
-        raise ConfigError(f"no split {split!r}; the splits are {', '.join(SPLIT_NAMES)}")
+        names = ", ".join((*SPLIT_NAMES, "extra"))
+        raise ConfigError(f"no split {split!r}; the splits are {names}")
+    gold = gold if gold is not None else GOLD
     try:
         ids = json.loads(splits.read_text(encoding="utf-8"))[split]
     except (OSError, ValueError, KeyError) as exc:

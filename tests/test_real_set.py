@@ -97,3 +97,42 @@ def test_a_labelling_that_breaks_the_format_is_one_line_naming_the_passage(
     path.write_text(json.dumps(bad) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match=rf"^{path}:1: stance of 'Nobody', who is not in"):
         realset.labelled(path)
+
+
+def test_the_extra_training_passages_never_share_text_with_dev_or_test() -> None:
+    """real/extra/ is training data only: no article of the main set, no run of twelve words
+    (twice) shared with a dev or test passage, every label parsing by the guide's rules."""
+    from evaluation.real.make_splits import grams
+
+    extra = realset.load("extra")
+    assert len(extra) >= 150
+    splits = json.loads(realset.SPLITS.read_text(encoding="utf-8"))
+    passages = realset.passages()
+    held = [grams(passages[p].text) for name in ("dev", "test") for p in splits[name]]
+    main_articles = {p.article for p in passages.values()}
+    seen: set[str] = set()
+    for item in extra:
+        assert item.passage.id.startswith("x")
+        assert item.passage.article not in main_articles, item.passage.id
+        assert item.passage.article not in seen, item.passage.id
+        seen.add(item.passage.article)
+        own = grams(item.passage.text)
+        assert all(len(own & other) < 2 for other in held), item.passage.id
+        assert 100 <= len(item.passage.text.split()) <= 400
+
+
+def test_make_extra_rebuilds_the_committed_files() -> None:
+    import subprocess
+    import sys
+
+    before = {n: (REAL / "extra" / n).read_bytes() for n in ("passages.jsonl", "gold.jsonl")}
+    result = subprocess.run(
+        [sys.executable, str(REAL / "make_extra.py")], capture_output=True, text=True, timeout=300
+    )
+    try:
+        assert result.returncode == 0, result.stderr[-2000:]
+        for name, data in before.items():
+            assert (REAL / "extra" / name).read_bytes() == data, name
+    finally:
+        for name, data in before.items():
+            (REAL / "extra" / name).write_bytes(data)

@@ -5,6 +5,7 @@ NER finds that are not registered become "discovered" actors with an id made fro
 """
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -97,6 +98,7 @@ ORGANISATION_NOUNS = frozenset(
 ORG_NOUNS = COMPANY_NOUNS | ORGANISATION_NOUNS
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the linker asks about every capitalised token, often
 def normalise_name(text: str) -> str:
     """A comparison key: case, accents, quotes, possessives and a leading 'the' removed."""
     text = unicodedata.normalize("NFKD", text)

@@ -175,6 +175,32 @@ class Featurizer:
                     is not None
                 }
             )
+            # what does not depend on the target, once per actor
+            words_of: dict[int, list[str]] = {}
+            governed: dict[str, float] = {}
+            for m in ms:
+                first = doc[m.start : m.end].root
+                # "Australia, Canada and India signed": each conjunct governed by the verb
+                while first.dep_ in ("conj", "appos") and first.head.i != first.i:
+                    first = first.head
+                governed[f"dep={first.dep_}"] = 1.0
+                head = first.head
+                if head.pos_ in ("VERB", "AUX") and head.i != first.i:
+                    lemma = head.lemma_.lower()
+                    governed[f"head={lemma}"] = 1.0
+                    governed[f"head={lemma}&dep={first.dep_}"] = 1.0
+                    for child in head.children:
+                        if child.dep_ in ("dobj", "xcomp", "ccomp", "prep", "neg"):
+                            governed[f"head={lemma}>{child.dep_}:{child.lemma_.lower()}"] = 1.0
+            around: list[int] = []  # the sentences of the paragraphs around the actor
+            for start, end in _paragraphs_of(text, [doc[m.start].idx for m in ms]):
+                span = doc.char_span(start, end, alignment_mode="contract")
+                if span is None:
+                    continue
+                for k2 in range(_first_at(starts, span.start), len(sents)):
+                    if sents[k2].start >= span.end:
+                        break
+                    around.append(k2)
             mine: list[Candidate] = []
             for target in self.targets:
                 f: defaultdict[str, float] = defaultdict(float)
@@ -235,26 +261,15 @@ class Featurizer:
                     # the words of a sentence about the actor that names no target were
                     # measured (dev split) to add more noise than evidence
                     if here or tag == "said":
-                        for word in _words(sents[k], own):
+                        if k not in words_of:
+                            words_of[k] = _words(sents[k], own)
+                        for word in words_of[k]:
                             f[f"w={word}"] = 1.0
                 # the governing verb of each mention, and the path from it to the target
                 best = 99
+                f.update(governed)
                 for m in ms:
-                    span = doc[m.start : m.end]
-                    root = span.root
-                    # "Australia, Canada and India signed": each conjunct governed by the verb
-                    first = root
-                    while first.dep_ in ("conj", "appos") and first.head.i != first.i:
-                        first = first.head
-                    f[f"dep={first.dep_}"] = 1.0
-                    head = first.head
-                    if head.pos_ in ("VERB", "AUX") and head.i != first.i:
-                        lemma = head.lemma_.lower()
-                        f[f"head={lemma}"] = 1.0
-                        f[f"head={lemma}&dep={first.dep_}"] = 1.0
-                        for child in head.children:
-                            if child.dep_ in ("dobj", "xcomp", "ccomp", "prep", "neg"):
-                                f[f"head={lemma}>{child.dep_}:{child.lemma_.lower()}"] = 1.0
+                    root = doc[m.start : m.end].root
                     k = sent_no(m.start)
                     for term in sent_terms[k].get(target, []):
                         term_token = sents[k][term.start]
@@ -274,15 +289,9 @@ class Featurizer:
                 else:
                     f["no_target_near"] = 1.0
                 # the paragraphs around the actor: what the story says there
-                for start, end in _paragraphs_of(text, [doc[m.start].idx for m in ms]):
-                    span = doc.char_span(start, end, alignment_mode="contract")
-                    if span is None:
-                        continue
-                    for k2 in range(_first_at(starts, span.start), len(sents)):
-                        if sents[k2].start >= span.end:
-                            break
-                        for side in ("favor", "against"):
-                            f[f"para_cue_{side}"] += sent_cues[k2][f"{side}:{target}"]
+                for k2 in around:
+                    for side in ("favor", "against"):
+                        f[f"para_cue_{side}"] += sent_cues[k2][f"{side}:{target}"]
                 candidate = Candidate(actor_id, target, statements=said)
                 candidate.sentences = [(sents[k].start_char, sents[k].end_char) for k in near]
                 for k in (mention_sents or said_sents)[:1]:

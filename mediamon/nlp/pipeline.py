@@ -204,6 +204,19 @@ def _lexicon(nlp: Language, path: Path) -> Lexicon:
                     cache[text] = [(t.lower_, t.lemma_.lower()) for t in nlp(text)]
             return cache[text]
 
+        # a first reading only collects the cues' texts, so that the model lemmatises them in
+        # one batch: one at a time, they cost every worker process a second at start
+        wanted: list[str] = []
+
+        def collect(text: str) -> list[tuple[str, str]]:
+            wanted.append(text)
+            return [(text, text)]
+
+        Lexicon.from_toml(path, collect)
+        unique = list(dict.fromkeys(wanted))
+        with nlp.select_pipes(enable=lemmatize):
+            for text, doc in zip(unique, nlp.pipe(unique, batch_size=256), strict=True):
+                cache[text] = [(t.lower_, t.lemma_.lower()) for t in doc]
         _lexicons[key] = Lexicon.from_toml(path, tokenize)
     return _lexicons[key]
 

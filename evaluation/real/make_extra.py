@@ -1,0 +1,107 @@
+"""Gather the extra training passages (extra/collected/, extra/labels/) into extra/passages.jsonl
+and extra/gold.jsonl (run again whenever a slice is added; the output is committed).
+
+The extra passages are training data only: they are never in the dev or test split. A passage
+is kept when it is English (mediamon's own language detection), 100 to 400 words, its labels
+parse by the guide's rules, its article is not one of the main set's (evaluation/real/
+passages.jsonl) or of an extra passage kept before it, it shares no run of twelve words (twice
+or more) with a dev or test passage, so no text of those splits reaches training, and it is
+no copy of a train or extra passage (eight shared runs, as make_splits.py groups them).
+"""
+
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))
+
+from evaluation.real.make_splits import grams  # noqa: E402
+from evaluation.realset import Passage, RealItem, article, parse_labels  # noqa: E402
+from mediamon.documents.language import detect_language  # noqa: E402
+from mediamon.errors import ConfigError  # noqa: E402
+
+EXTRA = HERE / "extra"
+
+
+def main() -> int:
+    main_rows = [json.loads(line) for line in (HERE / "passages.jsonl").open(encoding="utf-8")]
+    splits = json.loads((HERE / "splits.json").read_text(encoding="utf-8"))
+    held_out = set(splits["dev"]) | set(splits["test"])
+    seen_articles = {article(r["url"]) for r in main_rows}
+    held_grams = [grams(r["text"]) for r in main_rows if r["id"] in held_out]
+    seen_grams = [grams(r["text"]) for r in main_rows if r["id"] not in held_out]
+    passages: list[dict[str, object]] = []
+    gold: list[dict[str, object]] = []
+    kept: list[RealItem] = []
+    dropped: dict[str, list[str]] = {}
+    for collected in sorted((EXTRA / "collected").glob("*.jsonl")):
+        labels_path = EXTRA / "labels" / collected.name
+        labels = {}
+        if labels_path.exists():
+            for line in labels_path.open(encoding="utf-8"):
+                if line.strip():
+                    row = json.loads(line)
+                    labels[row["id"]] = row
+        for line in collected.open(encoding="utf-8"):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            cid = row["id"]
+
+            def drop(why: str, cid: str = cid) -> None:
+                dropped.setdefault(why, []).append(cid)
+
+            text = str(row["text"])
+            words = len(text.split())
+            if cid not in labels:
+                drop("no labels")
+                continue
+            if detect_language(text).language != "en":
+                drop("not English")
+                continue
+            if not 100 <= words <= 400:
+                drop("not 100 to 400 words")
+                continue
+            key = article(str(row["url"]))
+            if key in seen_articles:
+                drop("article already in the set")
+                continue
+            own = grams(text)
+            if any(len(own & other) >= 2 for other in held_grams):
+                drop("shares text with a dev or test passage")
+                continue
+            if any(len(own & other) >= 8 for other in seen_grams):
+                drop("a copy of a train or extra passage")
+                continue
+            pid = f"x{len(passages) + 1:03d}"
+            passage = Passage(
+                pid, row["url"], row["outlet"], row.get("title"), row.get("date"), text, key
+            )
+            label = {**labels[cid], "id": pid}
+            try:
+                kept.append(parse_labels(label, passage, f"{labels_path.name}:{cid}"))
+            except ConfigError as exc:
+                drop(f"labels break the guide's rules ({exc})")
+                continue
+            seen_articles.add(key)
+            seen_grams.append(own)
+            passages.append(
+                {"id": pid, "collected_id": cid, **{k: v for k, v in row.items() if k != "id"}}
+            )
+            gold.append({**label, "source": "single"})
+    with (EXTRA / "passages.jsonl").open("w", encoding="utf-8") as out:
+        for p in passages:
+            out.write(json.dumps(p, ensure_ascii=False) + "\n")
+    with (EXTRA / "gold.jsonl").open("w", encoding="utf-8") as out:
+        for g in gold:
+            out.write(json.dumps(g, ensure_ascii=False) + "\n")
+    facts = sum(len(item.item.stances) for item in kept)
+    print(f"kept {len(passages)} passages, {facts} facts")
+    for why, ids in sorted(dropped.items()):
+        print(f"dropped {len(ids)}: {why}: {' '.join(ids)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
