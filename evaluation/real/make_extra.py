@@ -24,6 +24,30 @@ from mediamon.errors import ConfigError  # noqa: E402
 EXTRA = HERE / "extra"
 
 
+def _unfit(
+    labelled: bool,
+    text: str,
+    known_article: bool,
+    own: set[tuple[str, ...]],
+    held: list[set[tuple[str, ...]]],
+    seen: list[set[tuple[str, ...]]],
+) -> str | None:
+    """Why a collected passage is left out, or None to keep it."""
+    if not labelled:
+        return "no labels"
+    if detect_language(text).language != "en":
+        return "not English"
+    if not 100 <= len(text.split()) <= 400:
+        return "not 100 to 400 words"
+    if known_article:
+        return "article already in the set"
+    if any(len(own & other) >= 2 for other in held):
+        return "shares text with a dev or test passage"
+    if any(len(own & other) >= 8 for other in seen):
+        return "a copy of a train or extra passage"
+    return None
+
+
 def main() -> int:
     main_rows = [json.loads(line) for line in (HERE / "passages.jsonl").open(encoding="utf-8")]
     splits = json.loads((HERE / "splits.json").read_text(encoding="utf-8"))
@@ -47,32 +71,12 @@ def main() -> int:
             if not line.strip():
                 continue
             row = json.loads(line)
-            cid = row["id"]
-
-            def drop(why: str, cid: str = cid) -> None:
-                dropped.setdefault(why, []).append(cid)
-
-            text = str(row["text"])
-            words = len(text.split())
-            if cid not in labels:
-                drop("no labels")
-                continue
-            if detect_language(text).language != "en":
-                drop("not English")
-                continue
-            if not 100 <= words <= 400:
-                drop("not 100 to 400 words")
-                continue
+            cid, text = row["id"], str(row["text"])
             key = article(str(row["url"]))
-            if key in seen_articles:
-                drop("article already in the set")
-                continue
             own = grams(text)
-            if any(len(own & other) >= 2 for other in held_grams):
-                drop("shares text with a dev or test passage")
-                continue
-            if any(len(own & other) >= 8 for other in seen_grams):
-                drop("a copy of a train or extra passage")
+            why = _unfit(cid in labels, text, key in seen_articles, own, held_grams, seen_grams)
+            if why is not None:
+                dropped.setdefault(why, []).append(cid)
                 continue
             pid = f"x{len(passages) + 1:03d}"
             passage = Passage(
@@ -82,7 +86,7 @@ def main() -> int:
             try:
                 kept.append(parse_labels(label, passage, f"{labels_path.name}:{cid}"))
             except ConfigError as exc:
-                drop(f"labels break the guide's rules ({exc})")
+                dropped.setdefault(f"labels break the guide's rules ({exc})", []).append(cid)
                 continue
             seen_articles.add(key)
             seen_grams.append(own)
