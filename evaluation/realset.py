@@ -23,6 +23,11 @@ SPLIT_NAMES = ("train", "dev", "test")
 # training passages beyond the split, labelled once (real/extra/, real/make_extra.py)
 EXTRA_PASSAGES = REAL / "extra" / "passages.jsonl"
 EXTRA_GOLD = REAL / "extra" / "gold.jsonl"
+# held-out passages collected and labelled after the main set (real/fresh/, real/make_fresh.py);
+# with the test split they are the "heldout" set the gate measures on
+FRESH_PASSAGES = REAL / "fresh" / "passages.jsonl"
+FRESH_GOLD = REAL / "fresh" / "gold.jsonl"
+EXTRA_SPLITS = ("extra", "fresh", "heldout")
 
 
 def article(url: str) -> str:
@@ -136,14 +141,30 @@ def labelled(path: Path, passages_path: Path = PASSAGES) -> dict[str, RealItem]:
     return found
 
 
+def labelled_subset(path: Path, passages_path: Path) -> dict[str, RealItem]:
+    """The labels of the passages in passages_path, ignoring labels of passages not in it."""
+    by_id = passages(passages_path)
+    return {
+        pid: parse_labels(row, by_id[pid], f"{path}:{number}")
+        for number, row in enumerate(_read_jsonl(path), 1)
+        if (pid := str(row.get("id"))) in by_id
+    }
+
+
 def load(split: str, gold: Path | None = None, splits: Path = SPLITS) -> list[RealItem]:
-    """The gold items of one split (train, dev, test, or the extra training passages), in
-    passage order."""
+    """The gold items of one split in passage order: train, dev, test, the extra training
+    passages, the fresh held-out passages, or heldout (test and fresh)."""
     if split == "extra":
         extra = labelled(gold or EXTRA_GOLD, EXTRA_PASSAGES)
         return [extra[i] for i in sorted(extra)]
+    if split == "fresh":
+        # the gold labels every collected passage; only those make_fresh.py kept count
+        fresh = labelled_subset(gold or FRESH_GOLD, FRESH_PASSAGES)
+        return [fresh[i] for i in sorted(fresh)]
+    if split == "heldout":
+        return load("test", gold, splits) + load("fresh")
     if split not in SPLIT_NAMES:
-        names = ", ".join((*SPLIT_NAMES, "extra"))
+        names = ", ".join((*SPLIT_NAMES, *EXTRA_SPLITS))
         raise ConfigError(f"no split {split!r}; the splits are {names}")
     gold = gold if gold is not None else GOLD
     try:

@@ -30,9 +30,9 @@ def test_nlp_eval_meets_its_floors() -> None:
         assert result["floors"], name
 
 
-def test_real_text_eval_meets_its_floors_on_the_test_split() -> None:
+def test_real_text_eval_meets_its_floors_on_the_held_out_set() -> None:
     report = _report("eval_real.py")
-    assert report["split"] == "test" and report["passages"] >= 80
+    assert report["split"] == "heldout" and report["passages"] >= 180
     assert report["failures"] == []
     systems = report["systems"]
     # the learned model against today's rules and the baselines, on the same passages

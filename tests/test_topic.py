@@ -5,6 +5,7 @@ from __future__ import annotations
 import pathlib
 import sys
 import time
+import tomllib
 
 import pytest
 
@@ -393,3 +394,28 @@ def test_minimal_valid_file(tmp_path: pathlib.Path) -> None:
     model = TopicModel.from_toml(file)
     assert model.score("alpha alpha alpha").relevant  # no [[require]]: any match may qualify
     assert not model.score("beta").relevant
+
+
+def test_age_checks_without_encryption_are_another_topic(model: TopicModel) -> None:
+    # child safety online with no encrypted messaging in it: age assurance for porn sites
+    title = "Regulator sets age check rules for porn sites"
+    body = (
+        "The online safety regulator of Freedonia published its age assurance rules on Monday. "
+        "Porn sites must run age checks that are highly effective, and social media apps face "
+        "fines if children see adult content. Campaigners at the Hollin Trust said the online "
+        "safety rules were overdue; the regulator said platforms had six months to comply."
+    )
+    result = model.score(body, title=title)
+    assert "age_checks" in result.matched
+    assert result.evidence["age_checks"] > 0
+    without = TopicModel.from_dict(
+        {k: v for k, v in _topic_data().items() if k != "groups"}
+        | {"groups": {g: d for g, d in _topic_data()["groups"].items() if g != "age_checks"}}
+    )
+    assert result.score < without.score(body, title=title).score
+
+
+def _topic_data() -> dict[str, object]:
+    from mediamon import config
+
+    return tomllib.loads(config.path("topic.toml").read_text(encoding="utf-8"))

@@ -17,11 +17,35 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
 from evaluation.real.make_splits import grams  # noqa: E402
-from evaluation.realset import Passage, article, parse_labels  # noqa: E402
+from evaluation.realset import Passage, RealItem, article, parse_labels  # noqa: E402
 from mediamon.documents.language import detect_language  # noqa: E402
 from mediamon.errors import ConfigError  # noqa: E402
 
 EXTRA = HERE / "extra"
+
+
+def _unfit(
+    labelled: bool,
+    text: str,
+    known_article: bool,
+    own: set[tuple[str, ...]],
+    held: list[set[tuple[str, ...]]],
+    seen: list[set[tuple[str, ...]]],
+) -> str | None:
+    """Why a collected passage is left out, or None to keep it."""
+    if not labelled:
+        return "no labels"
+    if detect_language(text).language != "en":
+        return "not English"
+    if not 100 <= len(text.split()) <= 400:
+        return "not 100 to 400 words"
+    if known_article:
+        return "article already in the set"
+    if any(len(own & other) >= 2 for other in held):
+        return "shares text with a dev or test passage"
+    if any(len(own & other) >= 8 for other in seen):
+        return "a copy of a train or extra passage"
+    return None
 
 
 def main() -> int:
@@ -33,6 +57,7 @@ def main() -> int:
     seen_grams = [grams(r["text"]) for r in main_rows if r["id"] not in held_out]
     passages: list[dict[str, object]] = []
     gold: list[dict[str, object]] = []
+    kept: list[RealItem] = []
     dropped: dict[str, list[str]] = {}
     for collected in sorted((EXTRA / "collected").glob("*.jsonl")):
         labels_path = EXTRA / "labels" / collected.name
@@ -46,32 +71,12 @@ def main() -> int:
             if not line.strip():
                 continue
             row = json.loads(line)
-            cid = row["id"]
-
-            def drop(why: str, cid: str = cid) -> None:
-                dropped.setdefault(why, []).append(cid)
-
-            text = str(row["text"])
-            words = len(text.split())
-            if cid not in labels:
-                drop("no labels")
-                continue
-            if detect_language(text).language != "en":
-                drop("not English")
-                continue
-            if not 100 <= words <= 400:
-                drop("not 100 to 400 words")
-                continue
+            cid, text = row["id"], str(row["text"])
             key = article(str(row["url"]))
-            if key in seen_articles:
-                drop("article already in the set")
-                continue
             own = grams(text)
-            if any(len(own & other) >= 2 for other in held_grams):
-                drop("shares text with a dev or test passage")
-                continue
-            if any(len(own & other) >= 8 for other in seen_grams):
-                drop("a copy of a train or extra passage")
+            why = _unfit(cid in labels, text, key in seen_articles, own, held_grams, seen_grams)
+            if why is not None:
+                dropped.setdefault(why, []).append(cid)
                 continue
             pid = f"x{len(passages) + 1:03d}"
             passage = Passage(
@@ -79,9 +84,9 @@ def main() -> int:
             )
             label = {**labels[cid], "id": pid}
             try:
-                parse_labels(label, passage, f"{labels_path.name}:{cid}")
+                kept.append(parse_labels(label, passage, f"{labels_path.name}:{cid}"))
             except ConfigError as exc:
-                drop(f"labels break the guide's rules ({exc})")
+                dropped.setdefault(f"labels break the guide's rules ({exc})", []).append(cid)
                 continue
             seen_articles.add(key)
             seen_grams.append(own)
@@ -95,7 +100,8 @@ def main() -> int:
     with (EXTRA / "gold.jsonl").open("w", encoding="utf-8") as out:
         for g in gold:
             out.write(json.dumps(g, ensure_ascii=False) + "\n")
-    print(f"kept {len(passages)} passages, {sum(len(g['stances']) for g in gold)} facts")  # type: ignore[arg-type]
+    facts = sum(len(item.item.stances) for item in kept)
+    print(f"kept {len(passages)} passages, {facts} facts")
     for why, ids in sorted(dropped.items()):
         print(f"dropped {len(ids)}: {why}: {' '.join(ids)}")
     return 0

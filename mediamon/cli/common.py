@@ -80,24 +80,17 @@ def day(value: dt.datetime | None) -> dt.date | None:
     return value.date() if value else None
 
 
-def sources_option(f: F) -> F:
-    return click.option(
-        "--sources",
-        "sources_file",
-        type=click.Path(path_type=Path),  # the reader reports a missing file or a folder
-        default=None,
-        help="Sources TOML (default: the bundled sources.toml).",
-    )(f)
+def _config_file_option(flag: str, dest: str, help: str) -> Callable[[F], F]:
+    # the reader reports a missing file or a folder, in one line naming it
+    return click.option(flag, dest, type=click.Path(path_type=Path), default=None, help=help)
 
 
-def topic_option(f: F) -> F:
-    return click.option(
-        "--topic",
-        "topic_file",
-        type=click.Path(path_type=Path),  # the reader reports a missing file or a folder
-        default=None,
-        help="Topic TOML (default: the bundled config/topic.toml).",
-    )(f)
+sources_option = _config_file_option(
+    "--sources", "sources_file", "Sources TOML (default: the bundled sources.toml)."
+)
+topic_option = _config_file_option(
+    "--topic", "topic_file", "Topic TOML (default: the bundled config/topic.toml)."
+)
 
 
 def max_pages_option(help: str) -> Callable[[F], F]:
