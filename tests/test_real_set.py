@@ -136,3 +136,46 @@ def test_make_extra_rebuilds_the_committed_files() -> None:
     finally:
         for name, data in before.items():
             (REAL / "extra" / name).write_bytes(data)
+
+
+def test_the_fresh_held_out_passages_share_no_text_with_anything_trained_or_tuned_on() -> None:
+    """real/fresh/ is held out: no article and no two twelve-word runs shared with any passage
+    of the main set (train and dev above all) or the extra training passages."""
+    from evaluation.real.make_splits import grams
+
+    fresh = realset.load("fresh")
+    assert len(fresh) >= 100
+    known = [*realset.passages().values(), *realset.passages(realset.EXTRA_PASSAGES).values()]
+    articles = {p.article for p in known}
+    others = [grams(p.text) for p in known]
+    for item in fresh:
+        assert item.passage.article not in articles, item.passage.id
+        own = grams(item.passage.text)
+        assert all(len(own & other) < 2 for other in others), item.passage.id
+    ids = [r.passage.id for r in fresh]
+    assert len(set(ids)) == len(ids)
+
+
+def test_the_held_out_set_is_the_test_split_and_the_fresh_passages() -> None:
+    heldout = [r.passage.id for r in realset.load("heldout")]
+    test = [r.passage.id for r in realset.load("test")]
+    fresh = [r.passage.id for r in realset.load("fresh")]
+    assert heldout == test + fresh
+    assert not set(test) & set(fresh)
+
+
+def test_make_fresh_rebuilds_the_committed_file() -> None:
+    import subprocess
+    import sys
+
+    path = REAL / "fresh" / "passages.jsonl"
+    before = path.read_bytes()
+    result = subprocess.run(
+        [sys.executable, str(REAL / "make_fresh.py")], capture_output=True, text=True, timeout=300
+    )
+    try:
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert path.read_bytes() == before
+        assert "kept 105 passages" in result.stdout
+    finally:
+        path.write_bytes(before)

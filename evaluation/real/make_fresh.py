@@ -71,7 +71,7 @@ def main() -> int:
             kept.append({k: row.get(k) for k in FIELDS})
     text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept)
     (FRESH / "passages.jsonl").write_text(text, encoding="utf-8")
-    facts = sum(len(labels[str(r["id"])].get("stances") or []) for r in kept)  # type: ignore[arg-type]
+    facts = sum(len(labels[str(r["id"])].get("stances") or []) for r in kept)  # type: ignore[arg-type,misc]
     print(f"kept {len(kept)} passages ({facts} stance facts)")
     for why, ids in sorted(dropped.items()):
         print(f"left out, {why}: {len(ids)} ({' '.join(ids)})")
