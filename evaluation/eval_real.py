@@ -56,7 +56,7 @@ class Floors:
 # and does not lower held-out F1. Raise them as the pipeline improves; never lower them to let
 # a change in. They are below the targets (0.60, 0.60, 0.80, 0.85, 0.97).
 # First held-out figures (2026-12-07, the model before this one): F1 0.426, P 0.417, P at 0.7
-# 0.720, mention recall 0.817, AUC 0.956. Raised for this model (F1 0.448, P 0.449, P at 0.7
+# 0.720, mention recall 0.817, AUC 0.956. Raised for this model (F1 0.448, P 0.448, P at 0.7
 # 0.721, mention recall 0.830, AUC 0.956) by the same rule, never below the floors before it.
 FLOORS = Floors(
     stance_f1=0.42,
