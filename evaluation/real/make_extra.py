@@ -16,7 +16,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from evaluation.real.make_splits import grams  # noqa: E402
+from evaluation.real.make_splits import grams, summary, write_jsonl  # noqa: E402
 from evaluation.realset import Passage, RealItem, article, parse_labels  # noqa: E402
 from mediamon.documents.language import detect_language  # noqa: E402
 from mediamon.errors import ConfigError  # noqa: E402
@@ -94,16 +94,9 @@ def main() -> int:
                 {"id": pid, "collected_id": cid, **{k: v for k, v in row.items() if k != "id"}}
             )
             gold.append({**label, "source": "single"})
-    with (EXTRA / "passages.jsonl").open("w", encoding="utf-8") as out:
-        for p in passages:
-            out.write(json.dumps(p, ensure_ascii=False) + "\n")
-    with (EXTRA / "gold.jsonl").open("w", encoding="utf-8") as out:
-        for g in gold:
-            out.write(json.dumps(g, ensure_ascii=False) + "\n")
-    facts = sum(len(item.item.stances) for item in kept)
-    print(f"kept {len(passages)} passages, {facts} facts")
-    for why, ids in sorted(dropped.items()):
-        print(f"dropped {len(ids)}: {why}: {' '.join(ids)}")
+    write_jsonl(EXTRA / "passages.jsonl", passages)
+    write_jsonl(EXTRA / "gold.jsonl", gold)
+    print(summary(len(passages), sum(len(item.item.stances) for item in kept), dropped))
     return 0
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from evaluation.real.make_splits import grams  # noqa: E402
+from evaluation.real.make_splits import grams, summary, write_jsonl  # noqa: E402
 from evaluation.realset import Passage, article, parse_labels  # noqa: E402
 from mediamon.documents.language import detect_language  # noqa: E402
 from mediamon.errors import ConfigError  # noqa: E402
@@ -69,12 +69,9 @@ def main() -> int:
                 dropped.setdefault(why, []).append(str(row["id"]))
                 continue
             kept.append({k: row.get(k) for k in FIELDS})
-    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept)
-    (FRESH / "passages.jsonl").write_text(text, encoding="utf-8")
+    write_jsonl(FRESH / "passages.jsonl", kept)
     facts = sum(len(labels[str(r["id"])].get("stances") or []) for r in kept)  # type: ignore[arg-type,misc]
-    print(f"kept {len(kept)} passages ({facts} stance facts)")
-    for why, ids in sorted(dropped.items()):
-        print(f"left out, {why}: {len(ids)} ({' '.join(ids)})")
+    print(summary(len(kept), facts, dropped))
     return 0
 
 

@@ -26,6 +26,18 @@ def grams(text: str) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + 12]) for i in range(len(words) - 11)}
 
 
+def write_jsonl(path: Path, rows: list[dict[str, object]]) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+
+
+def summary(kept: int, facts: int, dropped: dict[str, list[str]]) -> str:
+    """What a make_*.py script kept and left out, and why, for its user."""
+    lines = [f"kept {kept} passages ({facts} stance facts)"]
+    for why, ids in sorted(dropped.items()):
+        lines.append(f"left out, {why}: {len(ids)} ({' '.join(ids)})")
+    return "\n".join(lines)
+
+
 def main() -> int:
     rows = [json.loads(line) for line in (HERE / "passages.jsonl").open(encoding="utf-8")]
     parent = list(range(len(rows)))
