@@ -27,7 +27,7 @@ EXTRA_GOLD = REAL / "extra" / "gold.jsonl"
 # with the test split they are the "heldout" set the gate measures on
 FRESH_PASSAGES = REAL / "fresh" / "passages.jsonl"
 FRESH_GOLD = REAL / "fresh" / "gold.jsonl"
-EXTRA_SPLITS = ("extra", "fresh", "heldout")
+OTHER_SPLITS = ("extra", "fresh", "heldout")
 
 
 def article(url: str) -> str:
@@ -55,7 +55,7 @@ class RealItem:
     on_topic: bool
 
 
-def _read_jsonl(path: Path) -> list[dict[str, object]]:
+def read_jsonl(path: Path) -> list[dict[str, object]]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -73,7 +73,7 @@ def _read_jsonl(path: Path) -> list[dict[str, object]]:
 
 def passages(path: Path = PASSAGES) -> dict[str, Passage]:
     found = {}
-    for row in _read_jsonl(path):
+    for row in read_jsonl(path):
         found[str(row["id"])] = Passage(
             str(row["id"]),
             str(row["url"]),
@@ -133,7 +133,7 @@ def labelled(path: Path, passages_path: Path = PASSAGES) -> dict[str, RealItem]:
     """A labelling (one annotator's file, or the gold set), by passage id."""
     by_id = passages(passages_path)
     found = {}
-    for number, row in enumerate(_read_jsonl(path), 1):
+    for number, row in enumerate(read_jsonl(path), 1):
         pid = str(row.get("id"))
         if pid not in by_id:
             raise ConfigError(f"{path}:{number}: unknown passage {pid!r}")
@@ -146,7 +146,7 @@ def labelled_subset(path: Path, passages_path: Path) -> dict[str, RealItem]:
     by_id = passages(passages_path)
     return {
         pid: parse_labels(row, by_id[pid], f"{path}:{number}")
-        for number, row in enumerate(_read_jsonl(path), 1)
+        for number, row in enumerate(read_jsonl(path), 1)
         if (pid := str(row.get("id"))) in by_id
     }
 
@@ -164,7 +164,7 @@ def load(split: str, gold: Path | None = None, splits: Path = SPLITS) -> list[Re
     if split == "heldout":
         return load("test", gold, splits) + load("fresh")
     if split not in SPLIT_NAMES:
-        names = ", ".join((*SPLIT_NAMES, *EXTRA_SPLITS))
+        names = ", ".join((*SPLIT_NAMES, *OTHER_SPLITS))
         raise ConfigError(f"no split {split!r}; the splits are {names}")
     gold = gold if gold is not None else GOLD
     try:

@@ -8,7 +8,6 @@ set nor the extra passages, it shares no run of twelve words (twice or more) wit
 passages, it is English and 100 to 400 words, and its adjudicated labels parse by the guide.
 """
 
-import json
 import sys
 from pathlib import Path
 
@@ -16,16 +15,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
 from evaluation.real.make_splits import grams, summary, write_jsonl  # noqa: E402
-from evaluation.realset import Passage, article, parse_labels  # noqa: E402
+from evaluation.realset import Passage, article, parse_labels, read_jsonl  # noqa: E402
 from mediamon.documents.language import detect_language  # noqa: E402
 from mediamon.errors import ConfigError  # noqa: E402
 
 FRESH = HERE / "fresh"
 FIELDS = ("id", "url", "outlet", "title", "date", "text")
-
-
-def _rows(path: Path) -> list[dict[str, object]]:
-    return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
 
 
 def _unfit(
@@ -56,14 +51,14 @@ def _unfit(
 
 
 def main() -> int:
-    known = _rows(HERE / "passages.jsonl") + _rows(HERE / "extra" / "passages.jsonl")
+    known = read_jsonl(HERE / "passages.jsonl") + read_jsonl(HERE / "extra" / "passages.jsonl")
     articles = {article(str(r["url"])) for r in known}
     others = [grams(str(r["text"])) for r in known]
-    labels = {str(r["id"]): r for r in _rows(FRESH / "gold.jsonl")}
+    labels = {str(r["id"]): r for r in read_jsonl(FRESH / "gold.jsonl")}
     kept: list[dict[str, object]] = []
     dropped: dict[str, list[str]] = {}
     for collected in sorted((FRESH / "collected").glob("*.jsonl")):
-        for row in _rows(collected):
+        for row in read_jsonl(collected):
             why = _unfit(labels.get(str(row["id"])), row, articles, others)
             if why is not None:
                 dropped.setdefault(why, []).append(str(row["id"]))
