@@ -199,3 +199,22 @@ def test_the_eu_as_a_whole_is_mentioned_but_holds_no_stance(nlp: Language) -> No
 def test_datelines_and_a_laws_nickname_are_no_actors(nlp: Language, text: str, name: str) -> None:
     doc = nlp(make_doc(nlp, text, None, None, None, None))
     assert name not in {doc[m.start : m.end].text for m in doc._.mm_mentions}
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        (
+            "Ruritanian Border Control said on Monday that it wants access to encrypted chats.",
+            "Ruritanian Border Control",
+        ),
+        (
+            "A spokesperson for Aldmark Pest Control said the firm opposes the scanning law.",
+            "Aldmark Pest Control",
+        ),
+    ],
+)
+def test_an_organisation_named_control_is_an_actor(nlp: Language, text: str, name: str) -> None:
+    # only the regulation's nickname is barred, not every name that ends in "Control"
+    doc = nlp(make_doc(nlp, text, None, None, None, None))
+    assert name in {doc[m.start : m.end].text for m in doc._.mm_mentions}

@@ -66,7 +66,6 @@ LAW_HEADS = {
     "law",
     "amendment",
     "proposal",
-    "control",  # "Chat Control", the nickname of the EU regulation
 }
 ROLE_WORDS = {
     "minister",
