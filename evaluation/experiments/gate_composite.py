@@ -5,7 +5,7 @@ from evaluation.train_stance import dev_facts
 data = pickle.loads(open("/tmp/static_rows.pkl", "rb").read())
 rows, texts = data["dev"]
 facts = dev_facts()
-main = StanceModel.from_dict(json.loads(open("sys.argv[2]").read()))
+main = StanceModel.from_dict(json.loads(open(sys.argv[2]).read()))
 vec = StanceModel.from_dict(json.loads(open(sys.argv[1]).read()))
 pm = [main.probabilities(r.features) for r in rows]
 pv = [vec.probabilities(r.features, t, tx) for r, (t, tx) in zip(rows, texts)]
