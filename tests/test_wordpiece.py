@@ -45,9 +45,11 @@ def test_a_word_splits_into_the_longest_pieces_from_the_left() -> None:
 
 def test_the_committed_model_reads_every_word_of_a_sentence() -> None:
     model = StanceModel.load()
-    assert model.pieces is not None
-    assert set(model.pieces.targets) == {"e2ee", "scanning"}
-    splitter = model.pieces.splitter
+    assert model.gate is not None and model.gate.pieces is not None
+    assert model.pieces is None  # the main model reads features only
+    pieces = model.gate.pieces
+    assert set(pieces.targets) == {"e2ee", "scanning"}
+    splitter = pieces.splitter
     for word in ("encryption", "ofcom", "backdoors", "zuckerberg"):
         assert splitter.ids([word]), word
     assert not any(p.startswith("[") and p.endswith("]") for p in splitter.vocab)
@@ -95,7 +97,8 @@ def test_folded_piece_scores_give_the_logits_the_fitted_vector_weights_give() ->
 
 def test_a_model_file_with_broken_piece_scores_is_refused(tmp_path: Path) -> None:
     data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
-    data["pieces"]["scores"][5] = data["pieces"]["scores"][5][:3]
+    scores = data["gate"]["pieces"]["scores"]
+    scores[5] = scores[5][:3]
     bad = tmp_path / "stance.json"
     bad.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ConfigError, match="make train"):
@@ -140,3 +143,41 @@ def test_missing_or_broken_vectors_say_how_to_fetch_them(tmp_path: Path) -> None
     broken.write_bytes(b"not a zip")
     with pytest.raises(ConfigError, match="make train"):
         vectors.load(broken)
+
+
+def _linear(
+    intercept: list[float], weights: list[list[float]], **more: object
+) -> dict[str, object]:
+    return {
+        "classes": list(CLASSES),
+        "temperature": 1.0,
+        "intercept": intercept,
+        "features": ["cue"],
+        "weights": weights,
+        **more,
+    }
+
+
+def test_a_gate_decides_whether_and_the_main_model_which_side_and_how_sure() -> None:
+    # main: on the cue, P(none) ~0.66, favor the likelier side; it gives no stance by itself
+    main = _linear([0.0, 0.0, 0.0, -9.0], [[1.0, 0.0, -1.5, 0.0]], threshold=0.5)
+    # the gate reads words: "ban" says none, "protect" says a stance (of any side)
+    pieces = {
+        "targets": ["e2ee"],
+        "vocab": ["ban", "protect"],
+        "scores": [[4, 0, 0, 0], [-4, 0, 0, 0]],
+    }
+    gate = _linear([0.0, 0.0, 0.0, 0.0], [[0.0, 0.0, 0.0, 0.0]], threshold=0.5, pieces=pieces)
+    alone = StanceModel.from_dict(main)
+    assert alone.decision({"cue": 1.0}) is None
+    gated = StanceModel.from_dict({**main, "gate": gate})
+    assert gated.reads_words()
+    side, confidence = gated.decision({"cue": 1.0}, "e2ee", ["They protect chats."]) or ("", 0)
+    probs = alone.probabilities({"cue": 1.0})
+    assert side == "favor" and confidence == pytest.approx(probs["favor"])
+    assert gated.decision({"cue": 1.0}, "e2ee", ["They ban chats."]) is None
+    # a target the gate does not read: its P(none) is its intercepts' (0.25 < 0.5)
+    assert gated.decision({"cue": 1.0}, "scanning", ["They ban chats."]) == (
+        "favor",
+        pytest.approx(probs["favor"]),
+    )

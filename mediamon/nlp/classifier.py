@@ -5,15 +5,20 @@ the labelled sets: feature names, one weight row per class (none, favor, against
 intercepts and a temperature that calibrates the probabilities on held-back folds. Reading it
 needs nothing but the standard library; training (evaluation/train_stance.py) uses scikit-learn.
 
-The model also reads the words of the sentences where the actor meets the target, through
-word-piece vectors (evaluation/vectors.py): a linear model over their mean vector is the mean of
-one score per piece and class, so the file keeps those scores (`pieces`), not the vectors.
-
 A candidate becomes a stance when the model's probability of `none` is below the model's
 threshold (chosen on the dev split); its side is the more probable of the others, and that
-side's probability is the stance's confidence. The evidence is the actor's statement that argues for
-the decided side most strongly (or, failing that, the sentence where the actor and the target
-meet), and the basis is that statement's, as the rules would give it.
+side's probability is the stance's confidence.
+
+A model may carry a `gate`: a second model of the same form that also reads the words of the
+sentences where the actor meets the target, through word-piece vectors (evaluation/vectors.py).
+A linear model over their mean vector is the mean of one score per piece and class, so the file
+keeps those scores (`pieces`), not the vectors. With a gate, the gate's P(none) and threshold
+decide whether a candidate is a stance; its side and confidence are still the main model's. The
+words find stances the features miss, but the main model is the better judge of how sure to be.
+
+The evidence is the actor's statement that argues for the decided side most strongly (or,
+failing that, the sentence where the actor and the target meet), and the basis is that
+statement's, as the rules would give it.
 """
 
 import hashlib
@@ -90,11 +95,13 @@ class StanceModel:
     digest: str
     threshold: float = 0.5  # a stance when P(none) is below it (tuned on the dev split)
     pieces: PieceScores | None = None
+    gate: "StanceModel | None" = None  # decides whether there is a stance, when present
 
     @classmethod
     def from_dict(cls, data: dict[str, object], digest: str = "") -> "StanceModel":
         features: list[str] = data["features"]  # type: ignore[assignment]
         pieces = data.get("pieces")
+        gate = data.get("gate")
         return cls(
             tuple(data["classes"]),  # type: ignore[arg-type]
             {name: k for k, name in enumerate(features)},
@@ -104,6 +111,7 @@ class StanceModel:
             digest,
             float(data.get("threshold", 0.5)),  # type: ignore[arg-type]
             PieceScores.from_dict(pieces) if isinstance(pieces, dict) else None,
+            cls.from_dict(gate) if isinstance(gate, dict) else None,
         )
 
     @classmethod
@@ -120,14 +128,35 @@ class StanceModel:
             raise ConfigError(
                 f"{path}: not a stance model ({exc}); rebuild it with `make train`"
             ) from None
-        width = len(CLASSES) * len(model.pieces.targets) if model.pieces else 0
-        if (
-            set(model.classes) != set(CLASSES)
-            or len(weights) != len(features)
-            or (model.pieces and any(len(row) != width for row in model.pieces.scores))
-        ):
+        if not model.well_formed() or len(weights) != len(features):
             raise ConfigError(f"{path}: not a stance model; rebuild it with `make train`")
         return model
+
+    def well_formed(self) -> bool:
+        width = len(CLASSES) * len(self.pieces.targets) if self.pieces else 0
+        return (
+            set(self.classes) == set(CLASSES)
+            and len(self.weights) == len(self.index)
+            and not (self.pieces and any(len(row) != width for row in self.pieces.scores))
+            and (self.gate is None or self.gate.well_formed())
+        )
+
+    def reads_words(self) -> bool:
+        return self.pieces is not None or (self.gate is not None and self.gate.reads_words())
+
+    def decision(
+        self, features: dict[str, float], target: str = "", texts: list[str] | None = None
+    ) -> tuple[str, float] | None:
+        """The side and confidence of a candidate's stance, or None when it has none."""
+        probs = self.probabilities(features, target, texts)
+        if self.gate is not None:
+            stance = self.gate.probabilities(features, target, texts)["none"] < self.gate.threshold
+        else:
+            stance = probs["none"] < self.threshold
+        if not stance:
+            return None
+        side = max((c for c in probs if c != "none"), key=lambda c: probs[c])
+        return side, probs[side]
 
     def probabilities(
         self, features: dict[str, float], target: str = "", texts: list[str] | None = None
@@ -160,14 +189,14 @@ def decide(
     statements: list[Statement] = doc._.mm_statements or []
     rules = {(f.actor_id, f.target): f for f in doc._.mm_rule_stances or []}
     facts: list[StanceFact] = []
-    text = text_of(doc)
+    text = text_of(doc) if model.reads_words() else ""
     for candidate in candidates:
-        texts = [text[a:b] for a, b in sentences_of(candidate)]
-        probs = model.probabilities(candidate.features, candidate.target, texts)
-        if probs["none"] >= model.threshold:
+        texts = [text[a:b] for a, b in sentences_of(candidate)] if text else None
+        decided = model.decision(candidate.features, candidate.target, texts)
+        if decided is None:
             continue
-        polarity = max((c for c in probs if c != "none"), key=lambda c: probs[c])
-        confidence = round(probs[polarity], 3)
+        polarity, probability = decided
+        confidence = round(probability, 3)
         key = (candidate.actor_id, candidate.target)
         rule = rules.get(key)
         if rule is not None and rule.polarity == polarity:
