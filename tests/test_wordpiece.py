@@ -4,6 +4,7 @@ Every sentence is written for this file; every person and organisation in it is 
 """
 
 import json
+import random
 import struct
 import zipfile
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from evaluation import train_stance, vectors
 from mediamon.errors import ConfigError
 from mediamon.nlp.classifier import CLASSES, MODEL_FILE, StanceModel
-from mediamon.nlp.wordpiece import WordPieces, words
+from mediamon.nlp.wordpiece import WordPieces, general_words, words
 
 
 def test_words_are_lower_cased_accent_free_with_punctuation_apart() -> None:
@@ -32,6 +33,16 @@ def test_words_are_lower_cased_accent_free_with_punctuation_apart() -> None:
         "!",
     ]
     assert words("  \n\t ") == []
+
+
+def test_the_ascii_shortcut_splits_as_the_general_rule_does() -> None:
+    rng = random.Random(5)
+    alphabet = [chr(i) for i in range(128)]
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert words(text) == general_words(text), repr(text)
+    sentence = 'Ofcom\'s "client-side" scan:\x1fno\x01w (2023) #E2EE'
+    assert words(sentence) == general_words(sentence)
 
 
 def test_a_word_splits_into_the_longest_pieces_from_the_left() -> None:
