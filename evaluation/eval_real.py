@@ -58,9 +58,11 @@ class Floors:
 # First held-out figures (2026-12-07, the model before this one): F1 0.426, P 0.417, P at 0.7
 # 0.720, mention recall 0.817, AUC 0.956. Raised for this model (F1 0.448, P 0.448, P at 0.7
 # 0.721, mention recall 0.830, AUC 0.956) by the same rule, never below the floors before it.
+# Raised again for the model with a word-piece gate (F1 0.479, P 0.456, P at 0.7 0.721, mention
+# recall 0.830, AUC 0.956): F1 to 0.45 and P to 0.43; the others stay.
 FLOORS = Floors(
-    stance_f1=0.42,
-    stance_precision=0.42,
+    stance_f1=0.45,
+    stance_precision=0.43,
     strict_precision=0.69,
     mention_recall=0.81,
     topic_auc=0.951,

@@ -9,6 +9,9 @@ the real-text train split (evaluation/real/, weighted higher) and the fictional 
 stance_eval.jsonl; the real dev split and the fictional dev2 and test sets are never trained on.
 A multinomial logistic regression is fitted, its probabilities calibrated by one temperature
 fitted on out-of-fold predictions (folds by article), and the result written as plain JSON.
+Besides the candidate's features it reads the mean word-piece vector of the sentences where the
+actor meets the target (evaluation/vectors.py); the fitted weights on those dimensions are folded
+into one score per piece, target and class, so the file keeps no vectors.
 The same data gives the same file: the rows are in a fixed order and the solver is
 deterministic.
 """
@@ -19,16 +22,19 @@ import json
 import logging
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from evaluation import realset  # noqa: E402
+from evaluation import realset, vectors  # noqa: E402
 from evaluation.evalset import Item, load_items  # noqa: E402
 from evaluation.evaluate import ActorIndex  # noqa: E402
-from mediamon.nlp.classifier import CLASSES, MODEL_FILE  # noqa: E402
+from mediamon.nlp.classifier import CLASSES, MODEL_FILE, StanceModel, sentences_of  # noqa: E402
+from mediamon.nlp.docindex import text_of  # noqa: E402
 from mediamon.nlp.features import Candidate  # noqa: E402
 from mediamon.nlp.pipeline import build, make_doc  # noqa: E402
 
@@ -43,6 +49,11 @@ EXTRA_WEIGHT = 1.0
 # a timeline reader needs most of what is shown to be right: the issue's floor for precision
 MIN_PRECISION = 0.6
 C = 0.1  # inverse regularisation, chosen on the dev split (README, "How the model is trained")
+# the gate (classifier.py): the sentence vector's weight against the other features (its mean
+# length over the training candidates is scaled to this) and the gate's C, both chosen on the
+# dev split (evaluation/VECTORS_EXPERIMENT.md)
+GATE_SCALE = 4.0
+GATE_C = 0.1
 
 
 @dataclass
@@ -51,6 +62,8 @@ class Row:
     source: str
     features: dict[str, float]
     label: str
+    target: str = ""
+    texts: list[str] = field(default_factory=list)  # the sentences the model reads
 
 
 Example = tuple[Item, str, str, str | None, str | None]  # item, source, group, kind, publisher
@@ -70,11 +83,13 @@ def candidate_rows(nlp: object, items: list[Example]) -> list[Row]:
         for m in doc._.mm_mentions or []:
             forms.setdefault(m.actor_id, set()).add(doc[m.start : m.end].text)
         actors = doc._.mm_actors
+        text = text_of(doc)
         for c in candidates:
             actor = actors[c.actor_id]
             resolved = index.resolve(actor.name, forms.get(c.actor_id, set(actor.aliases)))
             label = gold.get((resolved, c.target), "none") if resolved else "none"
-            rows.append(Row(group, source, c.features, label))
+            texts = [text[a:b] for a, b in sentences_of(c)]
+            rows.append(Row(group, source, c.features, label, c.target, texts))
     return rows
 
 
@@ -98,31 +113,28 @@ def dev_facts() -> int:
     return sum(len(r.item.stances) for r in realset.load("dev"))
 
 
-def choose_threshold(model: dict[str, object], rows: list[Row], facts: int) -> tuple[float, float]:
+def choose_threshold(
+    model: dict[str, object], rows: list[Row], facts: int, gate: dict[str, object] | None = None
+) -> tuple[float, float]:
     """The P(none) threshold with the best stance F1 on the dev split's candidates (a fact
     whose actor is never found counts as missed) among those whose precision is at least
-    MIN_PRECISION (the best F1 overall when none is), and that F1."""
-    from mediamon.nlp.classifier import StanceModel
-
-    features: list[str] = model["features"]  # type: ignore[assignment]
-    scorer = StanceModel(
-        tuple(model["classes"]),  # type: ignore[arg-type]
-        {name: k for k, name in enumerate(features)},
-        model["weights"],  # type: ignore[arg-type]
-        model["intercept"],  # type: ignore[arg-type]
-        float(model["temperature"]),  # type: ignore[arg-type]
-        "",
-    )
-    probs = [scorer.probabilities(r.features) for r in rows]
+    MIN_PRECISION (the best F1 overall when none is), and that F1. With a gate, the threshold
+    is the gate's: its P(none) decides, the model gives the side."""
+    scorer = StanceModel.from_dict(model)
+    gater = StanceModel.from_dict(gate) if gate is not None else scorer
+    sides = []
+    for r in rows:
+        p = scorer.probabilities(r.features, r.target, r.texts)
+        sides.append(max((c for c in p if c != "none"), key=lambda c: p[c]))
+    nones = [gater.probabilities(r.features, r.target, r.texts)["none"] for r in rows]
     best = (0.5, -1.0)
     fallback = (0.5, -1.0)
     for step in range(6, 17):
         tau = step / 20
         right = wrong = 0
-        for row, p in zip(rows, probs, strict=True):
-            if p["none"] >= tau:
+        for row, none, side in zip(rows, nones, sides, strict=True):
+            if none >= tau:
                 continue
-            side = max((c for c in p if c != "none"), key=lambda c: p[c])
             right += side == row.label
             wrong += side != row.label
         f1 = 2 * right / (2 * right + wrong + (facts - right)) if facts else 0.0
@@ -193,6 +205,74 @@ def fit(rows: list[Row], c: float = C) -> dict[str, object]:
     }
 
 
+def mean_vectors(rows: list[Row], table: np.ndarray, vocab: list[str]) -> list[np.ndarray | None]:
+    """Each row's mean word-piece vector over the sentences it reads (None: no known piece)."""
+    from mediamon.nlp.wordpiece import WordPieces
+
+    splitter = WordPieces({piece: k for k, piece in enumerate(vocab)})
+    out: list[np.ndarray | None] = []
+    for row in rows:
+        ids = splitter.ids(row.texts)
+        out.append(table[ids].mean(axis=0) if ids else None)
+    return out
+
+
+def add_vector_features(rows: list[Row], means: list[np.ndarray | None], gain: float) -> None:
+    """`vec_<target>:<k>`: the mean vector, times gain, as features of the fit."""
+    for row, mean in zip(rows, means, strict=True):
+        if mean is None:
+            continue
+        for k, value in enumerate(mean):
+            row.features[f"vec_{row.target}:{k}"] = gain * float(value)
+
+
+def fold_vectors(
+    model: dict[str, object], table: np.ndarray, vocab: list[str], gain: float, source: str
+) -> None:
+    """Replaces the fitted weights of the vector dimensions with one score per piece, target
+    and class (the weights times the piece's vector times gain), exactly what they add to a
+    mean vector's logits. Pieces the splitter can never give ([CLS], [unused0]) are left out."""
+    features: list[str] = model["features"]  # type: ignore[assignment]
+    weights: list[list[float]] = model["weights"]  # type: ignore[assignment]
+    targets = sorted({f[4:].split(":")[0] for f in features if f.startswith("vec_")})
+    width = table.shape[1]
+    blocks = []
+    for target in targets:
+        w = np.zeros((width, len(CLASSES)))
+        for name, row in zip(features, weights, strict=True):
+            if name.startswith(f"vec_{target}:"):
+                w[int(name.rsplit(":", 1)[1])] = row
+        blocks.append(gain * table @ w)
+    scores = np.concatenate(blocks, axis=1)
+    keep = [k for k, p in enumerate(vocab) if not (p.startswith("[") and p.endswith("]"))]
+    kept = [k for k, name in enumerate(features) if not name.startswith("vec_")]
+    model["features"] = [features[k] for k in kept]
+    model["weights"] = [weights[k] for k in kept]
+    model["pieces"] = {
+        "source": source,
+        "targets": targets,
+        "vocab": [vocab[k] for k in keep],
+        "scores": [[round(float(v), 4) for v in scores[k]] for k in keep],
+    }
+
+
+def fit_gate(rows: list[Row], scale: float, c: float) -> dict[str, object]:
+    """The gate: the same fit, with each row's mean word-piece vector as features, folded."""
+    vocab, table, sha = vectors.load()
+    means = mean_vectors(rows, table, vocab)
+    lengths = [float(np.linalg.norm(m)) for m in means if m is not None]
+    gain = scale / float(np.mean(lengths))
+    with_vectors = [
+        Row(r.group, r.source, dict(r.features), r.label, r.target, r.texts) for r in rows
+    ]
+    add_vector_features(with_vectors, means, gain)
+    gate = fit(with_vectors, c)
+    source = f"{vectors.PACKAGE} {vectors.VERSION}, input embeddings, sha256 {sha[:16]}"
+    fold_vectors(gate, table, vocab, gain, source)
+    gate["trained_on"]["vector_scale"] = scale  # type: ignore[index]
+    return gate
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -202,29 +282,45 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("-o", "--output", type=Path, default=MODEL_FILE)
     parser.add_argument("--c", type=float, default=C)
+    parser.add_argument(
+        "--gate-scale",
+        type=float,
+        default=GATE_SCALE,
+        help="weight of the sentence's word-piece vector in the gate; 0: no gate",
+    )
+    parser.add_argument("--gate-c", type=float, default=GATE_C)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     sources = {s.strip() for s in args.sources.split(",") if s.strip()}
     rows = gather(sources)
+    dev = gather({"real"}, "dev")
+    facts = dev_facts()
     # one BLAS thread: with more, the solver's sums come out in another order and a few
     # near-zero weights cross the pruning line, so the file would depend on the machine's cores
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):
         model = fit(rows, args.c)
-    threshold, f1 = choose_threshold(model, gather({"real"}, "dev"), dev_facts())
-    model["threshold"] = threshold
-    model["trained_on"]["dev_f1_at_threshold"] = round(f1, 4)  # type: ignore[index]
+        threshold, f1 = choose_threshold(model, dev, facts)
+        model["threshold"] = threshold
+        model["trained_on"]["dev_f1_at_threshold"] = round(f1, 4)  # type: ignore[index]
+        if args.gate_scale:
+            gate = fit_gate(rows, args.gate_scale, args.gate_c)
+            threshold, f1 = choose_threshold(model, dev, facts, gate)
+            gate["threshold"] = threshold
+            gate["trained_on"]["dev_f1_at_threshold"] = round(f1, 4)  # type: ignore[index]
+            model["gate"] = gate
     args.output.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(model, ensure_ascii=False, separators=(",", ":")) + "\n"
     args.output.write_text(text, encoding="utf-8")
     digest = hashlib.sha256(text.encode()).hexdigest()[:10]
     size = math.ceil(len(text) / 1024)
     log.info(
-        "wrote %s: %d features, %s, %d KB, sha256 %s",
+        "wrote %s: %d features, %s, gate %s, %d KB, sha256 %s",
         args.output,
         len(model["features"]),  # type: ignore[arg-type]
         model["trained_on"],
+        model["gate"]["trained_on"] if "gate" in model else None,  # type: ignore[index]
         size,
         digest,
     )

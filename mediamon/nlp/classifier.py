@@ -7,9 +7,18 @@ needs nothing but the standard library; training (evaluation/train_stance.py) us
 
 A candidate becomes a stance when the model's probability of `none` is below the model's
 threshold (chosen on the dev split); its side is the more probable of the others, and that
-side's probability is the stance's confidence. The evidence is the actor's statement that argues for
-the decided side most strongly (or, failing that, the sentence where the actor and the target
-meet), and the basis is that statement's, as the rules would give it.
+side's probability is the stance's confidence.
+
+A model may carry a `gate`: a second model of the same form that also reads the words of the
+sentences where the actor meets the target, through word-piece vectors (evaluation/vectors.py).
+A linear model over their mean vector is the mean of one score per piece and class, so the file
+keeps those scores (`pieces`), not the vectors. With a gate, the gate's P(none) and threshold
+decide whether a candidate is a stance; its side and confidence are still the main model's. The
+words find stances the features miss, but the main model is the better judge of how sure to be.
+
+The evidence is the actor's statement that argues for the decided side most strongly (or,
+failing that, the sentence where the actor and the target meet), and the basis is that
+statement's, as the rules would give it.
 """
 
 import hashlib
@@ -25,9 +34,55 @@ from mediamon.nlp.docindex import text_of
 from mediamon.nlp.features import Candidate, Scored
 from mediamon.nlp.stance import BASIS, StanceFact
 from mediamon.nlp.statements import Statement
+from mediamon.nlp.wordpiece import WordPieces
 
 MODEL_FILE = Path(__file__).parent / "models" / "stance.json"
 CLASSES = ("none", "favor", "against", "neutral")
+
+
+def sentences_of(candidate: Candidate) -> list[tuple[int, int]]:
+    """The sentences whose words the model reads: where the actor and the target meet, else the
+    actor's first mention."""
+    if candidate.sentences:
+        return list(candidate.sentences)
+    return [candidate.first] if candidate.first[1] > candidate.first[0] else []
+
+
+@dataclass
+class PieceScores:
+    """Per word piece, for each target, one logit per class; a text adds their mean."""
+
+    targets: dict[str, int]
+    scores: list[list[float]]
+    splitter: WordPieces
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> "PieceScores":
+        vocab: list[str] = data["vocab"]  # type: ignore[assignment]
+        scores: list[list[float]] = data["scores"]  # type: ignore[assignment]
+        targets: list[str] = data["targets"]  # type: ignore[assignment]
+        if len(vocab) != len(scores):
+            raise ValueError("pieces: vocab and scores differ in length")
+        return cls(
+            {t: k for k, t in enumerate(targets)},
+            scores,
+            WordPieces({piece: k for k, piece in enumerate(vocab)}),
+        )
+
+    def logits(self, target: str, texts: list[str], classes: int) -> list[float] | None:
+        block = self.targets.get(target)
+        if block is None:
+            return None
+        ids = self.splitter.ids(texts)
+        if not ids:
+            return None
+        offset = block * classes
+        sums = [0.0] * classes
+        for i in ids:
+            row = self.scores[i]
+            for c in range(classes):
+                sums[c] += row[offset + c]
+        return [v / len(ids) for v in sums]
 
 
 @dataclass
@@ -39,35 +94,80 @@ class StanceModel:
     temperature: float
     digest: str
     threshold: float = 0.5  # a stance when P(none) is below it (tuned on the dev split)
+    pieces: PieceScores | None = None
+    gate: "StanceModel | None" = None  # decides whether there is a stance, when present
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object], digest: str = "") -> "StanceModel":
+        features: list[str] = data["features"]  # type: ignore[assignment]
+        pieces = data.get("pieces")
+        gate = data.get("gate")
+        return cls(
+            tuple(data["classes"]),  # type: ignore[arg-type]
+            {name: k for k, name in enumerate(features)},
+            data["weights"],  # type: ignore[arg-type]
+            [float(v) for v in data["intercept"]],  # type: ignore[attr-defined]
+            float(data.get("temperature", 1.0)),  # type: ignore[arg-type]
+            digest,
+            float(data.get("threshold", 0.5)),  # type: ignore[arg-type]
+            PieceScores.from_dict(pieces) if isinstance(pieces, dict) else None,
+            cls.from_dict(gate) if isinstance(gate, dict) else None,
+        )
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> "StanceModel":
         try:
             raw = path.read_bytes()
             data = json.loads(raw)
-            features: list[str] = data["features"]
             weights = data["weights"]
-            model = cls(
-                tuple(data["classes"]),
-                {name: k for k, name in enumerate(features)},
-                weights,
-                [float(v) for v in data["intercept"]],
-                float(data.get("temperature", 1.0)),
-                hashlib.sha256(raw).hexdigest()[:10],
-                float(data.get("threshold", 0.5)),
-            )
+            features = data["features"]
+            model = cls.from_dict(data, hashlib.sha256(raw).hexdigest()[:10])
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read the stance model ({exc.strerror})") from None
         except (ValueError, KeyError, TypeError) as exc:
             raise ConfigError(
                 f"{path}: not a stance model ({exc}); rebuild it with `make train`"
             ) from None
-        if set(model.classes) != set(CLASSES) or len(weights) != len(features):
+        if not model.well_formed() or len(weights) != len(features):
             raise ConfigError(f"{path}: not a stance model; rebuild it with `make train`")
         return model
 
-    def probabilities(self, features: dict[str, float]) -> dict[str, float]:
+    def well_formed(self) -> bool:
+        width = len(CLASSES) * len(self.pieces.targets) if self.pieces else 0
+        return (
+            set(self.classes) == set(CLASSES)
+            and len(self.weights) == len(self.index)
+            and not (self.pieces and any(len(row) != width for row in self.pieces.scores))
+            and (self.gate is None or self.gate.well_formed())
+        )
+
+    def reads_words(self) -> bool:
+        return self.pieces is not None or (self.gate is not None and self.gate.reads_words())
+
+    def decision(
+        self, features: dict[str, float], target: str = "", texts: list[str] | None = None
+    ) -> tuple[str, float] | None:
+        """The side and confidence of a candidate's stance, or None when it has none."""
+        probs = self.probabilities(features, target, texts)
+        if self.gate is not None:
+            stance = self.gate.probabilities(features, target, texts)["none"] < self.gate.threshold
+        else:
+            stance = probs["none"] < self.threshold
+        if not stance:
+            return None
+        side = max((c for c in probs if c != "none"), key=lambda c: probs[c])
+        return side, probs[side]
+
+    def probabilities(
+        self, features: dict[str, float], target: str = "", texts: list[str] | None = None
+    ) -> dict[str, float]:
+        """P(class) for a candidate's features and, when the model reads words, the texts of
+        its sentences (sentences_of) for its target."""
         logits = list(self.intercept)
+        if self.pieces is not None and texts:
+            read = self.pieces.logits(target, texts, len(logits))
+            if read is not None:
+                logits = [a + b for a, b in zip(logits, read, strict=True)]
         for name, value in features.items():
             k = self.index.get(name)
             if k is None:
@@ -89,12 +189,14 @@ def decide(
     statements: list[Statement] = doc._.mm_statements or []
     rules = {(f.actor_id, f.target): f for f in doc._.mm_rule_stances or []}
     facts: list[StanceFact] = []
+    text = text_of(doc) if model.reads_words() else ""
     for candidate in candidates:
-        probs = model.probabilities(candidate.features)
-        if probs["none"] >= model.threshold:
+        texts = [text[a:b] for a, b in sentences_of(candidate)] if text else None
+        decided = model.decision(candidate.features, candidate.target, texts)
+        if decided is None:
             continue
-        polarity = max((c for c in probs if c != "none"), key=lambda c: probs[c])
-        confidence = round(probs[polarity], 3)
+        polarity, probability = decided
+        confidence = round(probability, 3)
         key = (candidate.actor_id, candidate.target)
         rule = rules.get(key)
         if rule is not None and rule.polarity == polarity:
