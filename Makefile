@@ -43,7 +43,7 @@ eval: $(STAMP)
 	$(BIN)/python evaluation/eval_nlp.py
 	$(BIN)/python evaluation/eval_extraction.py --eval-dir $(EVAL)
 
-# rebuilds mediamon/nlp/models/stance.json from the committed labelled sets, byte for byte
+# rebuilds mediamon/nlp/models/stance.json.gz from the committed labelled sets, byte for byte
 train: $(STAMP) $(VECTORS)
 	$(BIN)/python evaluation/train_stance.py
 

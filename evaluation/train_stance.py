@@ -1,6 +1,6 @@
 """Train the stance classifier (mediamon/nlp/classifier.py) from the labelled sets.
 
-    python evaluation/train_stance.py                 # writes mediamon/nlp/models/stance.json
+    python evaluation/train_stance.py                 # writes mediamon/nlp/models/stance.json.gz
     python evaluation/train_stance.py --sources real  # real text only (to see what each adds)
 
 Every (actor, target) candidate of a training text (mediamon/nlp/features.py, from the pipeline
@@ -17,6 +17,7 @@ deterministic.
 """
 
 import argparse
+import gzip
 import hashlib
 import json
 import logging
@@ -312,9 +313,13 @@ def main(argv: list[str] | None = None) -> int:
             model["gate"] = gate
     args.output.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(model, ensure_ascii=False, separators=(",", ":")) + "\n"
-    args.output.write_text(text, encoding="utf-8")
+    data = text.encode("utf-8")
+    if args.output.name.endswith(".gz"):
+        # no time stamp in the header, so the same model is the same bytes
+        data = gzip.compress(data, compresslevel=9, mtime=0)
+    args.output.write_bytes(data)
     digest = hashlib.sha256(text.encode()).hexdigest()[:10]
-    size = math.ceil(len(text) / 1024)
+    size = math.ceil(len(data) / 1024)
     log.info(
         "wrote %s: %d features, %s, gate %s, %d KB, sha256 %s",
         args.output,

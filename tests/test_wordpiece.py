@@ -14,7 +14,7 @@ import pytest
 
 from evaluation import train_stance, vectors
 from mediamon.errors import ConfigError
-from mediamon.nlp.classifier import CLASSES, MODEL_FILE, StanceModel
+from mediamon.nlp.classifier import CLASSES, StanceModel, model_text
 from mediamon.nlp.wordpiece import WordPieces, general_words, words
 
 
@@ -107,7 +107,7 @@ def test_folded_piece_scores_give_the_logits_the_fitted_vector_weights_give() ->
 
 
 def test_a_model_file_with_broken_piece_scores_is_refused(tmp_path: Path) -> None:
-    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    data = json.loads(model_text())
     scores = data["gate"]["pieces"]["scores"]
     scores[5] = scores[5][:3]
     bad = tmp_path / "stance.json"

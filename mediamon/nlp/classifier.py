@@ -1,9 +1,10 @@
 """The learned stance decision: a trained linear model over each candidate's features.
 
-The model is a plain JSON file (mediamon/nlp/models/stance.json) that `make train` rebuilds from
-the labelled sets: feature names, one weight row per class (none, favor, against, neutral), the
-intercepts and a temperature that calibrates the probabilities on held-back folds. Reading it
-needs nothing but the standard library; training (evaluation/train_stance.py) uses scikit-learn.
+The model is a gzipped JSON file (mediamon/nlp/models/stance.json.gz) that `make train` rebuilds
+from the labelled sets: feature names, one weight row per class (none, favor, against, neutral),
+the intercepts and a temperature that calibrates the probabilities on held-back folds. Reading it
+needs nothing but the standard library (a plain .json file is read too); training
+(evaluation/train_stance.py) uses scikit-learn.
 
 A candidate becomes a stance when the model's probability of `none` is below the model's
 threshold (chosen on the dev split); its side is the more probable of the others, and that
@@ -21,9 +22,11 @@ failing that, the sentence where the actor and the target meet), and the basis i
 statement's, as the rules would give it.
 """
 
+import gzip
 import hashlib
 import json
 import math
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +39,26 @@ from mediamon.nlp.stance import BASIS, StanceFact
 from mediamon.nlp.statements import Statement
 from mediamon.nlp.wordpiece import WordPieces
 
-MODEL_FILE = Path(__file__).parent / "models" / "stance.json"
+MODEL_FILE = Path(__file__).parent / "models" / "stance.json.gz"
+_GZIP = b"\x1f\x8b"
+
+
+def model_text(path: Path = MODEL_FILE) -> bytes:
+    """A model file's JSON, unzipped if it is gzipped (whatever its name)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the stance model ({exc.strerror})") from None
+    if raw[:2] != _GZIP:
+        return raw
+    try:
+        return gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ConfigError(
+            f"{path}: a broken gzip file ({exc}); rebuild it with `make train`"
+        ) from None
+
+
 CLASSES = ("none", "favor", "against", "neutral")
 
 
@@ -116,14 +138,12 @@ class StanceModel:
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> "StanceModel":
+        raw = model_text(path)
         try:
-            raw = path.read_bytes()
             data = json.loads(raw)
             weights = data["weights"]
             features = data["features"]
             model = cls.from_dict(data, hashlib.sha256(raw).hexdigest()[:10])
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read the stance model ({exc.strerror})") from None
         except (ValueError, KeyError, TypeError) as exc:
             raise ConfigError(
                 f"{path}: not a stance model ({exc}); rebuild it with `make train`"
