@@ -168,12 +168,15 @@ class StanceModel:
         self, features: dict[str, float], target: str = "", texts: list[str] | None = None
     ) -> tuple[str, float] | None:
         """The side and confidence of a candidate's stance, or None when it has none."""
+        # the gate first: most candidates stop there, and the main model is not asked
+        gate = self.gate
+        if (
+            gate is not None
+            and gate.probabilities(features, target, texts)["none"] >= gate.threshold
+        ):
+            return None
         probs = self.probabilities(features, target, texts)
-        if self.gate is not None:
-            stance = self.gate.probabilities(features, target, texts)["none"] < self.gate.threshold
-        else:
-            stance = probs["none"] < self.threshold
-        if not stance:
+        if gate is None and probs["none"] >= self.threshold:
             return None
         side = max((c for c in probs if c != "none"), key=lambda c: probs[c])
         return side, probs[side]
