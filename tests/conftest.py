@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from mediamon.cli import cli
+from tests.services import postgres, redis  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
