@@ -119,16 +119,24 @@ def read_texts(db: Path, ids: list[str]) -> list[tuple[Any, ...]]:
     return rows
 
 
+def _merge_actors(source: str, origin: str) -> str:
+    """Upsert actors from a registered table; MERGE, as a lake has no key for ON CONFLICT."""
+    return (
+        f"MERGE INTO actors USING (SELECT actor_id, name, type, country, aliases, speaks_for, "
+        f"origin FROM {source}) a USING (actor_id) WHEN MATCHED THEN UPDATE SET "
+        f"name = a.name, type = a.type, country = a.country, aliases = a.aliases, "
+        f"speaks_for = a.speaks_for, origin = {origin} WHEN NOT MATCHED THEN INSERT "
+        f"(actor_id, name, type, country, aliases, speaks_for, origin) VALUES (a.actor_id, "
+        f"a.name, a.type, a.country, a.aliases, a.speaks_for, {origin})"
+    )
+
+
 def write_registry(db: Path, actors: list[Row]) -> None:
     """Every registered actor is in the actors table, mentioned yet or not."""
     rows = [{**a, "origin": "registry"} for a in actors]
     with connect(db) as con:
         con.register("mm_registry", pa.Table.from_pylist(rows, schema=_ACTORS))
-        con.execute(
-            "INSERT INTO actors SELECT * FROM mm_registry ON CONFLICT (actor_id) DO UPDATE SET "
-            "name = excluded.name, type = excluded.type, country = excluded.country, "
-            "aliases = excluded.aliases, speaks_for = excluded.speaks_for, origin = 'registry'"
-        )
+        con.execute(_merge_actors("mm_registry", "'registry'"))
         con.unregister("mm_registry")
 
 
@@ -159,13 +167,7 @@ def write_results(db: Path, results: list[DocAnnotations], version: str) -> None
         try:
             con.register("mm_ids", ids)
             con.register("mm_actors", pa.Table.from_pylist(list(actors.values()), schema=_ACTORS))
-            con.execute(
-                "INSERT INTO actors SELECT actor_id, name, type, country, aliases, speaks_for, "
-                "origin FROM mm_actors ON CONFLICT (actor_id) DO UPDATE SET "
-                "name = excluded.name, type = excluded.type, country = excluded.country, "
-                "aliases = excluded.aliases, speaks_for = excluded.speaks_for, "
-                "origin = excluded.origin"
-            )
+            con.execute(_merge_actors("mm_actors", "a.origin"))
             for name, data in tables.items():
                 con.execute(f"DELETE FROM {name} WHERE doc_id IN (SELECT doc_id FROM mm_ids)")
                 con.register(f"mm_{name}", data)
