@@ -237,9 +237,11 @@ def connect(
 def _connect_lake(
     db: str | Path, read_only: bool, fts: bool
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = lake.open_lake(db, read_only=read_only)
+    con = lake.open_lake(db, read_only=True) if read_only else lake.writer_cursor(db)
     try:
         if migrate.current_version(con, Path(str(db))) == 0:
+            if not read_only:
+                lake.forget_writer(db)
             raise CorpusNotFoundError(f"no lake at {db}; {lake.init_hint(db)}")
         if read_only and migrate.needs_upgrade(con, Path(str(db))):
             con.close()

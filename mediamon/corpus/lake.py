@@ -34,6 +34,7 @@ import random
 import shutil
 import sqlite3
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from functools import cache
@@ -196,6 +197,9 @@ def open_lake(
         try:
             con.execute(f"ATTACH {_literal(str(db))} AS {ALIAS}{suffix}")
         except duckdb.Error as exc:
+            if "creating a new DuckLake is explicitly disabled" in str(exc):
+                # attached without a data path: DuckLake will not make a lake by itself
+                raise CorpusNotFoundError(f"no lake at {db}; {init_hint(db)}") from None
             raise LakeError(f"cannot open the lake {db}: {_first_line(exc)}") from None
         con.execute(f"USE {ALIAS}")
     except BaseException:
@@ -214,9 +218,9 @@ def _sqlite_wal(path: Path) -> None:
 
 
 def data_path(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The data path the lake's catalog keeps."""
+    """The data path the lake's catalog keeps (DuckLake's own metadata table says it)."""
     row = con.execute(
-        "SELECT options['data_path'] FROM duckdb_databases() WHERE database_name = ?", [ALIAS]
+        f"SELECT value FROM __ducklake_metadata_{ALIAS}.ducklake_metadata WHERE key = 'data_path'"
     ).fetchone()
     return str(row[0]) if row and row[0] else None
 
@@ -327,6 +331,36 @@ def lake_connection(
         yield con
     finally:
         con.close()
+
+
+# Loading the three extensions and attaching costs ~0.5 s; a crawl or an ingest opens the corpus
+# for every batch. So each process keeps one read-write instance per lake and hands out cursors
+# of it (a cursor is a connection of its own on the same instance). Read-only connections are
+# locked down for good, so they are never shared.
+_WRITERS: dict[tuple[int, str], duckdb.DuckDBPyConnection] = {}
+_WRITERS_LOCK = threading.Lock()
+
+
+def writer_cursor(db: str | Path) -> duckdb.DuckDBPyConnection:
+    """A read-write connection to the lake, on this process's shared instance."""
+    key = (os.getpid(), str(db))
+    with _WRITERS_LOCK:
+        base = _WRITERS.get(key)
+        if base is None:
+            base = open_lake(db)
+            _WRITERS[key] = base
+        cursor = base.cursor()
+    cursor.execute(f"USE {ALIAS}")
+    return cursor
+
+
+def forget_writer(db: str | Path) -> None:
+    """Close this process's shared instance (after the lake was found broken or missing)."""
+    with _WRITERS_LOCK:
+        base = _WRITERS.pop((os.getpid(), str(db)), None)
+    if base is not None:
+        with contextlib.suppress(duckdb.Error):
+            base.close()
 
 
 def _first_line(exc: BaseException) -> str:

@@ -86,7 +86,7 @@ def _has_schema(db: str | Path) -> bool:
     try:
         with lake.lake_connection(db, read_only=True) as con:
             return migrate.current_version(con, Path(str(db))) > 0
-    except LakeError:
+    except (LakeError, CorpusNotFoundError):
         return False
 
 
