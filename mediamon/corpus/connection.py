@@ -239,6 +239,11 @@ def _connect_lake(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     con = lake.open_lake(db, read_only=True) if read_only else lake.writer_cursor(db)
     try:
+        if not read_only and lake.is_current(db):
+            # this process found the lake at our schema version already: each check costs a
+            # catalog round trip, and a writer opens the lake for every batch
+            yield con
+            return
         if migrate.current_version(con, Path(str(db))) == 0:
             if not read_only:
                 lake.forget_writer(db)
@@ -250,6 +255,7 @@ def _connect_lake(
             con = lake.open_lake(db, read_only=True)
         elif not read_only:
             migrate.apply(con, db, lake=True)
+            lake.mark_current(db)
         if read_only:
             lock_down(con, fts=fts, directories=lake.directories(con, db))
         yield con

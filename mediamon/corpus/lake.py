@@ -354,8 +354,21 @@ def writer_cursor(db: str | Path) -> duckdb.DuckDBPyConnection:
     return cursor
 
 
+_CURRENT: set[tuple[int, str]] = set()
+
+
+def is_current(db: str | Path) -> bool:
+    """Whether this process has migrated the lake to the current schema already."""
+    return (os.getpid(), str(db)) in _CURRENT
+
+
+def mark_current(db: str | Path) -> None:
+    _CURRENT.add((os.getpid(), str(db)))
+
+
 def forget_writer(db: str | Path) -> None:
     """Close this process's shared instance (after the lake was found broken or missing)."""
+    _CURRENT.discard((os.getpid(), str(db)))
     with _WRITERS_LOCK:
         base = _WRITERS.pop((os.getpid(), str(db)), None)
     if base is not None:
