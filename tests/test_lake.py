@@ -276,3 +276,14 @@ def test_init_ingest_query_on_a_postgres_catalog(postgres, tmp_path: Path) -> No
     assert mm("search", "lawful").exit_code == 0
     refused = mm("query", "delete from documents")
     assert refused.exit_code == 1 and "refused" in refused.output
+
+
+def test_tag_writes_annotations_into_the_lake(made_lake: str, tmp_path: Path) -> None:
+    mm = runner_for(made_lake)
+    mm("ingest", str(write_jsonl(tmp_path / "t.jsonl", records("t", 2))))
+    tagged = mm("tag")
+    assert tagged.exit_code == 0 and "Tagged 4 documents" in tagged.output, tagged.output
+    out = mm("query", "select count(*) as n from stances", "-f", "json")
+    assert json.loads(out.output)[0]["n"] > 0
+    stats = json.loads(mm("stats", "--json").output)
+    assert stats["tagged_documents"] == 4 and stats["last_run"]["command"] == "tag"
