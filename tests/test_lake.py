@@ -287,3 +287,18 @@ def test_tag_writes_annotations_into_the_lake(made_lake: str, tmp_path: Path) ->
     assert json.loads(out.output)[0]["n"] > 0
     stats = json.loads(mm("stats", "--json").output)
     assert stats["tagged_documents"] == 4 and stats["last_run"]["command"] == "tag"
+
+
+def test_pages_are_archived_once_on_a_lake(made_lake: str, tmp_path: Path) -> None:
+    html = (
+        "<html><head><title>Chat control</title></head><body><article><p>The EU chat control "
+        "regulation would require scanning of encrypted messages, critics said in Brussels."
+        "</p><p>Supporters argue it protects children from abuse online.</p></article></body>"
+        "</html>"
+    )
+    feed = write_jsonl(tmp_path / "h.jsonl", [{"url": "https://ex.org/h", "html": html}])
+    mm = runner_for(made_lake)
+    assert "1 new" in mm("ingest", str(feed)).output
+    assert "1 unchanged" in mm("ingest", str(feed)).output
+    out = mm("query", "select count(*) as n, max(html_bytes) as b from pages", "-f", "json")
+    assert json.loads(out.output) == [{"n": 1, "b": len(html)}]
