@@ -264,6 +264,7 @@ def is_conflict(exc: BaseException) -> bool:
 
 
 def retry_timeout() -> float:
+    """How long a lake writer keeps trying: `$MEDIAMON_LOCK_TIMEOUT`, else 120 s (at least 1)."""
     raw = os.environ.get("MEDIAMON_LOCK_TIMEOUT")
     try:
         return max(1.0, float(raw)) if raw else 120.0
