@@ -26,6 +26,7 @@ from mediamon.corpus.store import DocumentRecord, write_documents
 from mediamon.demo.site import load_articles
 from mediamon.documents.language import set_language
 from mediamon.nlp import cluster, tagging
+from mediamon.nlp.pipeline import DEFAULT_MODEL, version
 from tests.services import _wait_for_port, free_port
 
 distributed = pytest.importorskip("distributed")
@@ -68,17 +69,17 @@ class Cluster:
         for i in range(workers):
             options = (
                 "--nworkers 1 --nthreads 1 --no-nanny --no-dashboard --host 127.0.0.1 "
-                f"--death-timeout 30s --name w{i}"
+                f"--death-timeout 30s --name w{i} --local-directory {self.folder / 'scratch'}"
             )
             self.workers.append(self._start(f"worker{i}", "worker", self.address, *options.split()))
 
     def stop(self) -> None:
-        for proc in reversed(self.procs):
+        # workers before the scheduler: a worker losing its scheduler while it closes can hang
+        for proc in [*self.workers, *(p for p in self.procs if p not in self.workers)]:
             if proc.poll() is None:
                 proc.terminate()
-        for proc in self.procs:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(15)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(10)
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
@@ -198,6 +199,50 @@ def test_a_worker_killed_mid_run_has_its_batch_redone(
     assert report.documents == documents
     assert set(written.values()) == {1} and len(written) == documents  # each written once
     assert rows(db) == expected
+
+
+def test_a_worker_with_another_pipeline_refuses_in_one_line(
+    corpus: tuple[Path, dict[str, list[Any]]], dask_cluster: Cluster, db: Path
+) -> None:
+    untagged, _ = corpus
+    shutil.copy(untagged, db)
+    ids = tagging.pending(db, "", True).tag[:4]
+    other = cluster.PipelineSpec(DEFAULT_MODEL, "0+another-mediamon")  # as an older client has
+    with pytest.raises(cluster.ClusterError) as caught:
+        list(cluster.results(db, ids, dask_cluster.address, other))
+    message = str(caught.value)
+    assert f"has pipeline {version(DEFAULT_MODEL)}, the client 0+another-mediamon" in message
+    assert "install the same mediamon" in message and "\n" not in message
+
+
+def test_the_files_a_user_names_reach_the_workers_as_the_same_pipeline(tmp_path: Path) -> None:
+    from mediamon import config
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    actors = mine / "my-actors.toml"
+    stance = mine / "my-stance.toml"
+    actors.write_bytes(config.path("actors.toml").read_bytes() + b"\n# mine\n")
+    text = config.path("stance.toml").read_text(encoding="utf-8")
+    stance.write_text(text, encoding="utf-8")
+    valence_name = cluster_valence_name(stance)
+    (mine / valence_name).write_bytes(config.path("valence.toml").read_bytes() + b"\n# mine\n")
+    client_version = version(DEFAULT_MODEL, str(actors), str(stance))
+    assert client_version != version(DEFAULT_MODEL)
+    spec = cluster.spec(DEFAULT_MODEL, str(actors), str(stance), client_version)
+    assert [name for name, _ in spec.beside_stance] == [valence_name]
+    # what a worker on another machine does with them (written under the temporary folder)
+    shipped_actors, shipped_stance = cluster._materialise(spec)
+    assert shipped_actors and shipped_stance and Path(shipped_actors).parent != mine
+    assert version(DEFAULT_MODEL, shipped_actors, shipped_stance) == client_version
+
+
+def cluster_valence_name(stance: Path) -> str:
+    from mediamon.config import stance as stance_schema
+
+    name = stance_schema.load(stance).options.valence_file
+    assert name
+    return name
 
 
 def test_an_unreachable_scheduler_is_one_line(
