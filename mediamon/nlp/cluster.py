@@ -12,6 +12,8 @@ again elsewhere; the client receives each batch's result once, and writes each d
 (`written`): write_results replaces a document's rows anyway, so even a repeat would not add any.
 """
 
+import asyncio
+import concurrent.futures
 import logging
 import os
 import socket
@@ -221,6 +223,12 @@ def _result(future: Any, distributed: Any) -> list[DocAnnotations]:
         found: list[DocAnnotations] = future.result()
     except PipelineMismatch as exc:
         raise ClusterError(str(exc)) from None
+    except (asyncio.CancelledError, concurrent.futures.CancelledError, OSError) as exc:
+        # the scheduler went away (or cancelled the run): what was written stays written
+        raise ClusterError(
+            f"lost the Dask scheduler during the run ({_one_line(exc)}); the documents written "
+            "before stay tagged, run `mediamon tag --cluster` again"
+        ) from None
     except distributed.KilledWorker as exc:
         raise ClusterError(
             f"a batch of documents was running on every worker that died ({_one_line(exc)}); "
