@@ -201,6 +201,33 @@ def test_a_worker_killed_mid_run_has_its_batch_redone(
     assert rows(db) == expected
 
 
+def test_a_scheduler_lost_mid_run_is_one_line_and_keeps_what_was_written(
+    corpus: tuple[Path, dict[str, list[Any]]],
+    dask_cluster: Cluster,
+    db: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    untagged, expected = corpus
+    shutil.copy(untagged, db)
+    monkeypatch.setattr(cluster, "BATCH", 2)
+    monkeypatch.setattr(cluster, "WRITE_BATCH", 4)
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 2.0)  # how long the client tries to reconnect
+    scheduler = dask_cluster.procs[0]
+
+    def advance(n: int) -> None:
+        if scheduler.poll() is None:
+            os.kill(scheduler.pid, signal.SIGKILL)
+            scheduler.wait()
+
+    with pytest.raises(cluster.ClusterError, match=r"^lost the Dask scheduler during the run"):
+        tagging.tag_corpus(db, cluster=dask_cluster.address, advance=advance)
+    found = rows(db)
+    tagged = {doc_id for doc_id, version, _ in found["documents"] if version}
+    assert 0 < len(tagged) < len(expected["documents"])
+    for name in ("mentions", "quotes", "stances"):  # the written documents are complete
+        assert found[name] == [row for row in expected[name] if row[0] in tagged]
+
+
 def test_a_worker_with_another_pipeline_refuses_in_one_line(
     corpus: tuple[Path, dict[str, list[Any]]], dask_cluster: Cluster, db: Path
 ) -> None:

@@ -30,7 +30,7 @@ from mediamon.errors import ClusterError
 
 logger = logging.getLogger(__name__)
 
-BATCH = 16  # documents per task: small enough to spread evenly, large enough for nlp.pipe
+BATCH = 8  # documents per task: small, so the last batches keep both workers busy (as --workers)
 WRITE_BATCH = 128  # documents per write transaction
 READ_CHUNK = 256  # documents read from the corpus at a time
 CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler
@@ -178,35 +178,34 @@ def results(
     distributed = _distributed()
     client = connect(address)
     try:
-        threads = sum(client.nthreads().values())
-        ahead = max(2, IN_FLIGHT_PER_THREAD * threads)
-        logger.info("tagging %d documents on %d worker threads at %s", len(ids), threads, address)
+        logger.info("tagging %d documents on the Dask cluster at %s", len(ids), address)
         run = uuid.uuid4().hex[:8]
         batches = enumerate(_batches(db, ids))
         done = distributed.as_completed(loop=client.loop)
+        in_flight = 0
 
-        def submit() -> bool:
-            item = next(batches, None)
-            if item is None:
-                return False
-            n, rows = item
-            # pure=False and our own key: a batch is never confused with another run's
-            done.add(
-                client.submit(
-                    analyse_batch, pipeline, rows, key=f"mediamon-tag-{run}-{n}", pure=False
-                )
-            )
-            return True
+        def fill() -> None:
+            # a few batches ahead per worker thread, as many threads as the cluster has now
+            nonlocal in_flight
+            ahead = max(2, IN_FLIGHT_PER_THREAD * _threads(client))
+            while in_flight < ahead:
+                item = next(batches, None)
+                if item is None:
+                    return
+                n, rows = item
+                # pure=False and our own key: a batch is never confused with another run's
+                key = f"mediamon-tag-{run}-{n}"
+                done.add(client.submit(analyse_batch, pipeline, rows, key=key, pure=False))
+                in_flight += 1
 
-        for _ in range(ahead):
-            if not submit():
-                break
+        fill()
         written: set[str] = set()
         out: list[DocAnnotations] = []
         for future in done:
             found = _result(future, distributed)
             future.release()
-            submit()
+            in_flight -= 1
+            fill()
             out.extend(r for r in found if r.doc_id not in written)
             written.update(r.doc_id for r in found)
             if len(out) >= WRITE_BATCH:
@@ -218,6 +217,20 @@ def results(
         client.close()
 
 
+def _threads(client: Any) -> int:
+    try:
+        return sum(client.nthreads().values())
+    except OSError as exc:
+        raise _lost(exc) from None
+
+
+def _lost(exc: BaseException) -> ClusterError:
+    return ClusterError(
+        f"lost the Dask scheduler during the run ({_one_line(exc)}); the documents written "
+        "before stay tagged, run `mediamon tag --cluster` again"
+    )
+
+
 def _result(future: Any, distributed: Any) -> list[DocAnnotations]:
     try:
         found: list[DocAnnotations] = future.result()
@@ -225,10 +238,7 @@ def _result(future: Any, distributed: Any) -> list[DocAnnotations]:
         raise ClusterError(str(exc)) from None
     except (asyncio.CancelledError, concurrent.futures.CancelledError, OSError) as exc:
         # the scheduler went away (or cancelled the run): what was written stays written
-        raise ClusterError(
-            f"lost the Dask scheduler during the run ({_one_line(exc)}); the documents written "
-            "before stay tagged, run `mediamon tag --cluster` again"
-        ) from None
+        raise _lost(exc) from None
     except distributed.KilledWorker as exc:
         raise ClusterError(
             f"a batch of documents was running on every worker that died ({_one_line(exc)}); "
