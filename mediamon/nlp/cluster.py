@@ -117,6 +117,7 @@ def _pipeline(spec: PipelineSpec) -> Any:
             f"the client {spec.version}: install the same mediamon and spaCy model everywhere"
         )
     nlp = build(spec.model, actors, stance)
+    _pipelines.clear()  # a standing worker keeps one pipeline, the latest client's
     _pipelines[spec.version] = nlp
     return nlp
 
