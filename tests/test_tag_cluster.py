@@ -242,8 +242,14 @@ def test_a_worker_with_another_pipeline_refuses_in_one_line(
     assert "install the same mediamon" in message and "\n" not in message
 
 
-def test_the_files_a_user_names_reach_the_workers_as_the_same_pipeline(tmp_path: Path) -> None:
+def test_the_files_a_user_names_reach_the_workers_as_the_same_pipeline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
     from mediamon import config
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "worker-tmp"))  # the worker's /tmp
 
     mine = tmp_path / "mine"
     mine.mkdir()
