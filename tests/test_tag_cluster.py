@@ -298,6 +298,23 @@ def test_an_unreachable_scheduler_is_one_line(
     assert "\n" not in message
 
 
+def test_a_scheduler_without_workers_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cluster, "WORKER_TIMEOUT", 1.0)
+    lonely = Cluster(tmp_path)
+    try:
+        lonely.start(workers=0)
+        with pytest.raises(cluster.ClusterError) as caught:
+            cluster.connect(lonely.address)
+    finally:
+        lonely.stop()
+    assert str(caught.value) == (
+        f"the Dask scheduler at {lonely.address} has no workers after 1s; "
+        f"start some with `dask worker {lonely.address}`"
+    )
+
+
 def test_cluster_and_workers_together_is_a_usage_error(mm: Callable[..., Result]) -> None:
     result = mm("tag", "--cluster", "tcp://127.0.0.1:1", "--workers", "2")
     assert result.exit_code == 2
