@@ -53,3 +53,8 @@ class SearchError(MediamonError):
 
 class ExportError(MediamonError):
     """A bad export option, an unwritable file, or PNG without a browser to render it."""
+
+
+class ClusterError(MediamonError):
+    """`tag --cluster`: the Dask scheduler cannot be reached, has no workers, its workers run
+    another pipeline, or the scale extra is not installed."""

@@ -1,6 +1,7 @@
 """Tagging: `tag` finds actors, quotes and stances in documents not tagged yet."""
 
 import click
+from click.core import ParameterSource
 
 from mediamon.cli.common import db_path, progress
 
@@ -13,6 +14,13 @@ from mediamon.cli.common import db_path, progress
     default=1,
     show_default=True,
     help="Processes that analyse texts in parallel.",
+)
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    default=None,
+    help="Analyse on the workers of a Dask cluster (its scheduler's address, e.g. "
+    "tcp://HOST:8786); the corpus stays here.",
 )
 @click.option("--model", default=None, help="spaCy model package (default en_core_web_sm).")
 @click.option(
@@ -35,6 +43,7 @@ def tag(
     ctx: click.Context,
     retag_all: bool,
     workers: int,
+    cluster: str | None,
     model: str | None,
     actors_file: str | None,
     stance_file: str | None,
@@ -49,7 +58,12 @@ def tag(
     Example:
       mediamon tag
       mediamon tag --all --workers 2
+      mediamon tag --cluster tcp://tagger.example:8786
     """
+    if cluster and ctx.get_parameter_source("workers") is not ParameterSource.DEFAULT:
+        raise click.UsageError(
+            "--cluster and --workers do not go together: the cluster's workers do the work", ctx
+        )
     from mediamon.documents.language import detect_missing
     from mediamon.nlp.tagging import check_config, tag_corpus
 
@@ -67,6 +81,7 @@ def tag(
             stance=stance_file,
             advance=lambda n: bar.advance(task, n),
             on_total=lambda n: bar.update(task, total=n),
+            cluster=cluster,
         )
     click.echo(
         f"Tagged {report.documents} documents with pipeline {report.version}: "

@@ -6,7 +6,8 @@ Only documents in a language the pipeline reads (pipeline.LANGUAGES) are analyse
 are marked with the reason (documents.nlp_skipped, e.g. 'language:de') and get no mentions,
 quotes, stances or actors. Their language must have been detected first (documents.language:
 the `tag` command does it); documents without a detected language are left for later.
-With workers > 1 the texts are analysed by that many processes; the parent only writes.
+With workers > 1 the texts are analysed by that many processes; the parent only writes. With
+`cluster` (a Dask scheduler's address) the workers of that cluster analyse them (nlp/cluster.py).
 """
 
 import logging
@@ -180,6 +181,7 @@ def tag_corpus(
     stance: str | None = None,
     advance: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
+    cluster: str | None = None,
 ) -> TagReport:
     from mediamon.nlp.pipeline import DEFAULT_MODEL, LANGUAGES, build, version
 
@@ -202,8 +204,15 @@ def tag_corpus(
         if report.skipped:
             _record(db, report)
         return report
-    chunks = [ids[i : i + READ_CHUNK] for i in range(0, len(ids), READ_CHUNK)]
-    for results in _results(db, chunks, workers, model, actors, stance, build):
+    if cluster:
+        from mediamon.nlp import cluster as dask_cluster
+
+        spec = dask_cluster.spec(model, actors, stance, report.version)
+        found = dask_cluster.results(db, ids, cluster, spec)
+    else:
+        chunks = [ids[i : i + READ_CHUNK] for i in range(0, len(ids), READ_CHUNK)]
+        found = _results(db, chunks, workers, model, actors, stance, build)
+    for results in found:
         write_results(db, results, report.version)
         report.documents += len(results)
         report.mentions += sum(len(r.mentions) for r in results)
