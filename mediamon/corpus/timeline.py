@@ -73,20 +73,20 @@ def timeline_sql(by: str) -> str:
     )
 
 
+# from stance_cells (a row per document, actor and target): no join to documents
 _UNDATED_SQL = """
 SELECT
-    count(DISTINCT coalesce(d.cluster_id, d.doc_id)) FILTER (WHERE d.published_at IS NULL),
-    count(DISTINCT coalesce(d.cluster_id, d.doc_id)) FILTER (
-        WHERE d.published_at IS NOT NULL
-          AND ($since IS NULL OR d.published_at >= $since)
-          AND ($until IS NULL OR d.published_at <= $until))
-FROM stances s
-JOIN documents d USING (doc_id)
+    count(DISTINCT c.story) FILTER (WHERE c.published_at IS NULL),
+    count(DISTINCT c.story) FILTER (
+        WHERE c.published_at IS NOT NULL
+          AND ($since IS NULL OR c.published_at >= $since)
+          AND ($until IS NULL OR c.published_at <= $until))
+FROM stance_cells c
 LEFT JOIN actors a USING (actor_id)
-WHERE ($target IS NULL OR s.target = $target)
-  AND ($actor IS NULL OR s.actor_id = $actor)
+WHERE ($target IS NULL OR c.target = $target)
+  AND ($actor IS NULL OR c.actor_id = $actor)
   AND ($actor_type IS NULL OR a.type = $actor_type)
-  AND coalesce(s.confidence, 0) >= $min_confidence
+  AND c.confidence >= $min_confidence
 """
 
 

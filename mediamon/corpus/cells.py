@@ -1,0 +1,112 @@
+"""The stance timeline's derived tables (migration 006), kept up to date by every write.
+
+`stance_cells` holds a row per (document, actor, target) with a stance, with the document's
+publication date and story copied beside it, so the timeline reads one narrow table instead of
+joining every stance to its document. `stance_weeks` holds the timeline at its defaults (per
+week and actor, every confidence) cell by cell, so the default read groups nothing.
+
+Both are keyed by document: whatever changed about a document (its stances re-tagged, its date
+improved, its text replaced, its cluster), `refresh` replaces its rows and re-counts the weekly
+cells it was in before and is in after. Re-counting a cell from all its rows is exact whatever
+the order of events. Plain DELETE and INSERT ... SELECT only, so the same runs on a DuckLake.
+"""
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+
+import duckdb
+import pyarrow as pa
+
+from mediamon.corpus.arrow import column, view
+
+logger = logging.getLogger(__name__)
+
+# what migration 006 back-fills, for some documents (mm_cell_ids) or all of them
+_CELLS_SELECT = """
+SELECT s.doc_id, any_value(d.published_at), any_value(coalesce(d.cluster_id, d.doc_id)),
+       s.actor_id, s.target,
+       max(coalesce(s.confidence, 0)),
+       max(coalesce(s.confidence, 0)) FILTER (WHERE s.polarity = 'favor'),
+       max(coalesce(s.confidence, 0)) FILTER (WHERE s.polarity = 'against'),
+       max(coalesce(s.confidence, 0)) FILTER (WHERE s.polarity = 'neutral')
+FROM stances s
+JOIN documents d USING (doc_id)
+{where}
+GROUP BY s.doc_id, s.actor_id, s.target
+"""
+
+# the (week, actor, target) cells some documents' rows are in
+_KEYS_SQL = """
+SELECT DISTINCT date_trunc('week', published_at)::DATE AS period, actor_id, target
+FROM stance_cells
+WHERE published_at IS NOT NULL AND doc_id IN (SELECT doc_id FROM mm_cell_ids)
+"""
+
+# the stance_timeline query at its defaults, for some cells (mm_cell_keys) or all of them
+_WEEKS_SELECT = """
+SELECT period, actor_id, target,
+       count(*) FILTER (WHERE favor), count(*) FILTER (WHERE against),
+       count(*) FILTER (WHERE neutral), count(*)
+FROM (
+    SELECT date_trunc('week', c.published_at)::DATE AS period, c.actor_id, c.target, c.story,
+           bool_or(coalesce(c.favor >= 0, false)) AS favor,
+           bool_or(coalesce(c.against >= 0, false)) AS against,
+           bool_or(coalesce(c.neutral >= 0, false)) AS neutral
+    FROM stance_cells c
+    WHERE c.published_at IS NOT NULL AND c.confidence >= 0 {where}
+    GROUP BY ALL
+)
+GROUP BY ALL
+"""
+_IN_KEYS = (
+    "AND c.published_at >= $first AND c.published_at < $last + INTERVAL 7 DAY "
+    "AND EXISTS (SELECT 1 FROM mm_cell_keys k WHERE k.period = "
+    "date_trunc('week', c.published_at)::DATE AND k.actor_id = c.actor_id "
+    "AND k.target = c.target)"
+)
+_KEYS_SCHEMA = pa.schema(
+    [("period", pa.date32()), ("actor_id", pa.string()), ("target", pa.string())]
+)
+
+
+def refresh(con: duckdb.DuckDBPyConnection, doc_ids: Iterable[str]) -> None:
+    """Re-derive these documents' rows, inside the caller's transaction (call it after the
+    stances or documents changed, in the same transaction)."""
+    ids = sorted(set(doc_ids))
+    if not ids:
+        return
+    with view(con, "mm_cell_ids", column("doc_id", ids)):
+        before = con.execute(_KEYS_SQL).to_arrow_table()
+        con.execute("DELETE FROM stance_cells WHERE doc_id IN (SELECT doc_id FROM mm_cell_ids)")
+        con.execute(
+            "INSERT INTO stance_cells "
+            + _CELLS_SELECT.format(where="WHERE s.doc_id IN (SELECT doc_id FROM mm_cell_ids)")
+        )
+        after = con.execute(_KEYS_SQL).to_arrow_table()
+    keys = pa.concat_tables([before.cast(_KEYS_SCHEMA), after.cast(_KEYS_SCHEMA)])
+    if keys.num_rows:
+        _recount(con, keys.group_by(["period", "actor_id", "target"]).aggregate([]))
+    logger.debug("stance cells: %d documents, %d weekly cells re-counted", len(ids), keys.num_rows)
+
+
+def _recount(con: duckdb.DuckDBPyConnection, keys: pa.Table) -> None:
+    """Re-count these weekly cells from all their rows in stance_cells."""
+    periods = [p for p in keys.column("period").to_pylist() if isinstance(p, dt.date)]
+    # a date range first: row groups outside it are skipped by their min/max
+    bounds = {"first": min(periods), "last": max(periods)}
+    with view(con, "mm_cell_keys", keys):
+        con.execute(
+            "DELETE FROM stance_weeks w WHERE EXISTS (SELECT 1 FROM mm_cell_keys k "
+            "WHERE k.period = w.period AND k.actor_id = w.actor_id AND k.target = w.target)"
+        )
+        con.execute("INSERT INTO stance_weeks " + _WEEKS_SELECT.format(where=_IN_KEYS), bounds)
+
+
+def rebuild(con: duckdb.DuckDBPyConnection) -> None:
+    """Both tables from scratch, as migration 006 builds them: for corpora written around
+    mediamon (a test fixture, a generated benchmark corpus), in the caller's transaction."""
+    con.execute("DELETE FROM stance_cells")
+    con.execute("DELETE FROM stance_weeks")
+    con.execute("INSERT INTO stance_cells " + _CELLS_SELECT.format(where="") + " ORDER BY 2, 3")
+    con.execute("INSERT INTO stance_weeks " + _WEEKS_SELECT.format(where="") + " ORDER BY 1, 2, 3")
