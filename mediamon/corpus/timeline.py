@@ -73,20 +73,23 @@ def timeline_sql(by: str) -> str:
     )
 
 
-# from stance_cells (a row per document, actor and target): no join to documents
-_UNDATED_SQL = """
-SELECT
-    count(DISTINCT c.story) FILTER (WHERE c.published_at IS NULL),
-    count(DISTINCT c.story) FILTER (
-        WHERE c.published_at IS NOT NULL
-          AND ($since IS NULL OR c.published_at >= $since)
-          AND ($until IS NULL OR c.published_at <= $until))
+# from stance_cells (a row per document, actor and target), with no join to documents; two
+# DISTINCT counts, each over its own rows, measured faster than one pass counting both
+_CELLS_WHERE = """
 FROM stance_cells c
 LEFT JOIN actors a USING (actor_id)
 WHERE ($target IS NULL OR c.target = $target)
   AND ($actor IS NULL OR c.actor_id = $actor)
   AND ($actor_type IS NULL OR a.type = $actor_type)
   AND c.confidence >= $min_confidence
+"""
+_UNDATED_SQL = f"""
+SELECT
+    (SELECT count(DISTINCT c.story) {_CELLS_WHERE} AND c.published_at IS NULL),
+    (SELECT count(DISTINCT c.story) {_CELLS_WHERE}
+       AND c.published_at IS NOT NULL
+       AND ($since IS NULL OR c.published_at >= $since)
+       AND ($until IS NULL OR c.published_at <= $until))
 """
 
 
