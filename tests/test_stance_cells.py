@@ -186,10 +186,11 @@ def _assert_same(db: Path) -> None:
         con.execute("ROLLBACK")
 
 
-def _derived(con: Any) -> tuple[list[Any], list[Any]]:
+def _derived(con: Any) -> tuple[list[Any], ...]:
     return (
         con.execute("SELECT * FROM stance_cells ORDER BY ALL").fetchall(),
         con.execute("SELECT * FROM stance_weeks ORDER BY ALL").fetchall(),
+        con.execute("SELECT * FROM stance_stories ORDER BY ALL").fetchall(),
     )
 
 
@@ -279,8 +280,8 @@ def test_the_migration_back_fills_from_existing_stances(tmp_path: Path) -> None:
     with connect(db) as con:
         kept = _derived(con)
         con.execute("BEGIN TRANSACTION")
-        for statement in ("DROP TABLE stance_cells", "DROP TABLE stance_weeks"):
-            con.execute(statement)
+        for table in ("stance_cells", "stance_weeks", "stance_stories"):
+            con.execute(f"DROP TABLE {table}")
         con.execute(sql)
         assert _derived(con) == kept
         con.execute("ROLLBACK")

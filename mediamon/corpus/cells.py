@@ -3,12 +3,14 @@
 `stance_cells` holds a row per (document, actor, target) with a stance, with the document's
 publication date and story copied beside it, so the timeline reads one narrow table instead of
 joining every stance to its document. `stance_weeks` holds the timeline at its defaults (per
-week and actor, every confidence) cell by cell, so the default read groups nothing.
+week and actor, every confidence) cell by cell, so the default read groups nothing, and
+`stance_stories` per story whether it is dated, undated or both, for the export's counts.
 
-Both are keyed by document: whatever changed about a document (its stances re-tagged, its date
-improved, its text replaced, its cluster), `refresh` replaces its rows and re-counts the weekly
-cells it was in before and is in after. Re-counting a cell from all its rows is exact whatever
-the order of events. Plain DELETE and INSERT ... SELECT only, so the same runs on a DuckLake.
+All three are kept per document: whatever changed about a document (its stances re-tagged,
+its date improved, its text replaced, its cluster), `refresh` replaces its rows and re-counts
+the weekly cells and the stories it was in before and is in after. Re-counting a cell from all
+its rows is exact whatever the order of events. Plain DELETE and INSERT ... SELECT only, so the
+same runs on a DuckLake.
 """
 
 import datetime as dt
@@ -65,6 +67,16 @@ _IN_KEYS = (
     "date_trunc('week', c.published_at)::DATE AND k.actor_id = c.actor_id "
     "AND k.target = c.target)"
 )
+# per story, for the export's counts at the defaults (mm_cell_stories: some stories)
+_STORIES_SELECT = """
+SELECT story, bool_or(published_at IS NOT NULL), bool_or(published_at IS NULL)
+FROM stance_cells
+WHERE confidence >= 0 {where}
+GROUP BY story
+"""
+_STORIES_OF = (
+    "SELECT DISTINCT story FROM stance_cells WHERE doc_id IN (SELECT doc_id FROM mm_cell_ids)"
+)
 _KEYS_SCHEMA = pa.schema(
     [("period", pa.date32()), ("actor_id", pa.string()), ("target", pa.string())]
 )
@@ -78,12 +90,21 @@ def refresh(con: duckdb.DuckDBPyConnection, doc_ids: Iterable[str]) -> None:
         return
     with view(con, "mm_cell_ids", column("doc_id", ids)):
         before = con.execute(_KEYS_SQL).to_arrow_table()
+        stories = set(con.execute(_STORIES_OF).fetchall())
         con.execute("DELETE FROM stance_cells WHERE doc_id IN (SELECT doc_id FROM mm_cell_ids)")
         con.execute(
             "INSERT INTO stance_cells "
             + _CELLS_SELECT.format(where="WHERE s.doc_id IN (SELECT doc_id FROM mm_cell_ids)")
         )
         after = con.execute(_KEYS_SQL).to_arrow_table()
+        stories |= set(con.execute(_STORIES_OF).fetchall())
+    if stories:
+        with view(con, "mm_cell_stories", column("story", sorted(s[0] for s in stories))):
+            con.execute(
+                "DELETE FROM stance_stories WHERE story IN (SELECT story FROM mm_cell_stories)"
+            )
+            where = "AND story IN (SELECT story FROM mm_cell_stories)"
+            con.execute("INSERT INTO stance_stories " + _STORIES_SELECT.format(where=where))
     keys = pa.concat_tables([before.cast(_KEYS_SCHEMA), after.cast(_KEYS_SCHEMA)])
     if keys.num_rows:
         _recount(con, keys.group_by(["period", "actor_id", "target"]).aggregate([]))
@@ -108,5 +129,7 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     mediamon (a test fixture, a generated benchmark corpus), in the caller's transaction."""
     con.execute("DELETE FROM stance_cells")
     con.execute("DELETE FROM stance_weeks")
+    con.execute("DELETE FROM stance_stories")
     con.execute("INSERT INTO stance_cells " + _CELLS_SELECT.format(where="") + " ORDER BY 2, 3")
     con.execute("INSERT INTO stance_weeks " + _WEEKS_SELECT.format(where="") + " ORDER BY 1, 2, 3")
+    con.execute("INSERT INTO stance_stories " + _STORIES_SELECT.format(where=""))

@@ -93,9 +93,20 @@ SELECT
 """
 
 
+# at the defaults: stance_stories, kept per story by the writes (corpus/cells.py)
+_UNDATED_DEFAULTS_SQL = (
+    "SELECT count(*) FILTER (WHERE undated), count(*) FILTER (WHERE dated) FROM stance_stories"
+)
+
+
 def undated_stories(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[int, int]:
     """(undated stories left out, dated stories placed) for these filters."""
     params = filters.params()
+    if not any(params[k] for k in ("target", "actor", "actor_type", "since", "until")) and (
+        params["min_confidence"] == 0
+    ):
+        row = con.execute(_UNDATED_DEFAULTS_SQL).fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
     keep = ("target", "actor", "actor_type", "since", "until", "min_confidence")
     row = con.execute(_UNDATED_SQL, {k: params[k] for k in keep}).fetchone()
     return (int(row[0]), int(row[1])) if row else (0, 0)

@@ -30,6 +30,14 @@ CREATE TABLE stance_weeks (
     n_docs    BIGINT NOT NULL
 );
 
+-- stance_stories: per story with a stance, whether it has a dated and an undated document, for
+-- the export's "N stories placed in time, M undated left out" at the defaults
+CREATE TABLE stance_stories (
+    story   VARCHAR NOT NULL,
+    dated   BOOLEAN NOT NULL,
+    undated BOOLEAN NOT NULL
+);
+
 -- sorted by date: a since/until read skips whole row groups by their min/max
 INSERT INTO stance_cells
 SELECT s.doc_id, any_value(d.published_at), any_value(coalesce(d.cluster_id, d.doc_id)),
@@ -58,6 +66,12 @@ FROM (
 )
 GROUP BY ALL
 ORDER BY 1, 2, 3;
+
+INSERT INTO stance_stories
+SELECT story, bool_or(published_at IS NOT NULL), bool_or(published_at IS NULL)
+FROM stance_cells
+WHERE confidence >= 0
+GROUP BY story;
 
 DROP VIEW IF EXISTS stance_timeline;
 
