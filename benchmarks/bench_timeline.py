@@ -170,16 +170,42 @@ def bench(db: str, runs: int) -> dict[str, float]:
     return results
 
 
+def write_cost(db: str, docs: int, runs: int) -> dict[str, float]:
+    """What keeping the tables up to date adds to a tagging batch of `docs` documents: their
+    rows re-derived (in a transaction rolled back, so the corpus is unchanged)."""
+    from mediamon.corpus import cells
+
+    with connect(db) as con:
+        ids = [r[0] for r in con.execute(
+            "SELECT DISTINCT doc_id FROM stances ORDER BY hash(doc_id) LIMIT $n", {"n": docs}
+        ).fetchall()]  # fmt: skip
+
+        def batch() -> None:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                cells.refresh(con, ids)
+            finally:
+                con.execute("ROLLBACK")
+
+        return {f"write: refresh after tagging {docs} documents": median_time(batch, runs)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="the corpus, as `mediamon --db` takes it")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--shape", action="store_true", help="reshape the corpus first")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument(
+        "--write-cost", type=int, default=0, metavar="DOCS",
+        help="also time the derived tables' refresh for a tagging batch of DOCS documents",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.shape:
         shape(args.db)
     results = bench(args.db, args.runs)
+    if args.write_cost:
+        results.update(write_cost(args.db, args.write_cost, args.runs))
     print("| measure | median |\n|---|---:|")
     for metric, value in results.items():
         unit = f"{value:,.0f}" if metric in ("documents", "stances") or "rows" in metric else (

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from mediamon.corpus.arrow import column, view
 
@@ -38,11 +39,11 @@ JOIN documents d USING (doc_id)
 GROUP BY s.doc_id, s.actor_id, s.target
 """
 
-# the (week, actor, target) cells some documents' rows are in
-_KEYS_SQL = """
-SELECT DISTINCT date_trunc('week', published_at)::DATE AS period, actor_id, target
+# what some documents' rows touch: their (week, actor, target) cells and their stories
+_TOUCHED_SQL = """
+SELECT date_trunc('week', published_at)::DATE AS period, actor_id, target, story
 FROM stance_cells
-WHERE published_at IS NOT NULL AND doc_id IN (SELECT doc_id FROM mm_cell_ids)
+WHERE doc_id IN (SELECT doc_id FROM mm_cell_ids)
 """
 
 # the stance_timeline query at its defaults, for some cells (mm_cell_keys) or all of them
@@ -55,18 +56,19 @@ FROM (
            bool_or(coalesce(c.favor >= 0, false)) AS favor,
            bool_or(coalesce(c.against >= 0, false)) AS against,
            bool_or(coalesce(c.neutral >= 0, false)) AS neutral
-    FROM stance_cells c
+    FROM stance_cells c {join}
     WHERE c.published_at IS NOT NULL AND c.confidence >= 0 {where}
     GROUP BY ALL
 )
 GROUP BY ALL
 """
-_IN_KEYS = (
-    "AND c.published_at >= $first AND c.published_at < $last + INTERVAL 7 DAY "
-    "AND EXISTS (SELECT 1 FROM mm_cell_keys k WHERE k.period = "
-    "date_trunc('week', c.published_at)::DATE AND k.actor_id = c.actor_id "
-    "AND k.target = c.target)"
+# the keys are distinct, so a plain join (measured 2-5x faster than EXISTS) keeps each row once;
+# the date range lets row groups outside it be skipped by their min/max
+_KEYS_JOIN = (
+    "JOIN mm_cell_keys k ON k.period = date_trunc('week', c.published_at)::DATE "
+    "AND k.actor_id = c.actor_id AND k.target = c.target"
 )
+_KEYS_RANGE = "AND c.published_at >= $first AND c.published_at < $last + INTERVAL 7 DAY"
 # per story, for the export's counts at the defaults (mm_cell_stories: some stories)
 _STORIES_SELECT = """
 SELECT story, bool_or(published_at IS NOT NULL), bool_or(published_at IS NULL)
@@ -74,11 +76,13 @@ FROM stance_cells
 WHERE confidence >= 0 {where}
 GROUP BY story
 """
-_STORIES_OF = (
-    "SELECT DISTINCT story FROM stance_cells WHERE doc_id IN (SELECT doc_id FROM mm_cell_ids)"
-)
-_KEYS_SCHEMA = pa.schema(
-    [("period", pa.date32()), ("actor_id", pa.string()), ("target", pa.string())]
+_TOUCHED_SCHEMA = pa.schema(
+    [
+        ("period", pa.date32()),
+        ("actor_id", pa.string()),
+        ("target", pa.string()),
+        ("story", pa.string()),
+    ]
 )
 
 
@@ -89,39 +93,45 @@ def refresh(con: duckdb.DuckDBPyConnection, doc_ids: Iterable[str]) -> None:
     if not ids:
         return
     with view(con, "mm_cell_ids", column("doc_id", ids)):
-        before = con.execute(_KEYS_SQL).to_arrow_table()
-        stories = set(con.execute(_STORIES_OF).fetchall())
+        before = con.execute(_TOUCHED_SQL).to_arrow_table()
         con.execute("DELETE FROM stance_cells WHERE doc_id IN (SELECT doc_id FROM mm_cell_ids)")
         con.execute(
             "INSERT INTO stance_cells "
             + _CELLS_SELECT.format(where="WHERE s.doc_id IN (SELECT doc_id FROM mm_cell_ids)")
         )
-        after = con.execute(_KEYS_SQL).to_arrow_table()
-        stories |= set(con.execute(_STORIES_OF).fetchall())
-    if stories:
-        with view(con, "mm_cell_stories", column("story", sorted(s[0] for s in stories))):
+        after = con.execute(_TOUCHED_SQL).to_arrow_table()
+    touched = pa.concat_tables([before.cast(_TOUCHED_SCHEMA), after.cast(_TOUCHED_SCHEMA)])
+    stories = touched.group_by(["story"]).aggregate([])
+    if stories.num_rows:
+        with view(con, "mm_cell_stories", stories):
             con.execute(
                 "DELETE FROM stance_stories WHERE story IN (SELECT story FROM mm_cell_stories)"
             )
             where = "AND story IN (SELECT story FROM mm_cell_stories)"
             con.execute("INSERT INTO stance_stories " + _STORIES_SELECT.format(where=where))
-    keys = pa.concat_tables([before.cast(_KEYS_SCHEMA), after.cast(_KEYS_SCHEMA)])
+    dated = touched.filter(pc.is_valid(touched.column("period")))
+    keys = dated.group_by(["period", "actor_id", "target"]).aggregate([])
     if keys.num_rows:
-        _recount(con, keys.group_by(["period", "actor_id", "target"]).aggregate([]))
-    logger.debug("stance cells: %d documents, %d weekly cells re-counted", len(ids), keys.num_rows)
+        _recount(con, keys)
+    logger.debug(
+        "stance cells: %d documents, %d weekly cells and %d stories re-counted",
+        len(ids),
+        keys.num_rows,
+        stories.num_rows,
+    )
 
 
 def _recount(con: duckdb.DuckDBPyConnection, keys: pa.Table) -> None:
     """Re-count these weekly cells from all their rows in stance_cells."""
     periods = [p for p in keys.column("period").to_pylist() if isinstance(p, dt.date)]
-    # a date range first: row groups outside it are skipped by their min/max
     bounds = {"first": min(periods), "last": max(periods)}
     with view(con, "mm_cell_keys", keys):
         con.execute(
             "DELETE FROM stance_weeks w WHERE EXISTS (SELECT 1 FROM mm_cell_keys k "
             "WHERE k.period = w.period AND k.actor_id = w.actor_id AND k.target = w.target)"
         )
-        con.execute("INSERT INTO stance_weeks " + _WEEKS_SELECT.format(where=_IN_KEYS), bounds)
+        recount = _WEEKS_SELECT.format(join=_KEYS_JOIN, where=_KEYS_RANGE)
+        con.execute("INSERT INTO stance_weeks " + recount, bounds)
 
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
@@ -131,5 +141,6 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DELETE FROM stance_weeks")
     con.execute("DELETE FROM stance_stories")
     con.execute("INSERT INTO stance_cells " + _CELLS_SELECT.format(where="") + " ORDER BY 2, 3")
-    con.execute("INSERT INTO stance_weeks " + _WEEKS_SELECT.format(where="") + " ORDER BY 1, 2, 3")
+    weeks = _WEEKS_SELECT.format(join="", where="")
+    con.execute("INSERT INTO stance_weeks " + weeks + " ORDER BY 1, 2, 3")
     con.execute("INSERT INTO stance_stories " + _STORIES_SELECT.format(where=""))

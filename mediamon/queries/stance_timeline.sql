@@ -8,16 +8,15 @@
 -- Reads stance_cells (a row per document, actor and target, with the document's date and
 -- story beside it) and, per week and actor at every confidence, the counts already made in
 -- stance_weeks; tagging keeps both up to date (corpus/cells.py, migration 006).
-WITH params AS (
-    SELECT coalesce($freq = 'week' AND $by = 'actor' AND $min_confidence = 0
-                    AND $since IS NULL AND $until IS NULL, false) AS weekly
-),
-weekly AS (
+-- The guard below is the same in both halves: with the parameters bound, the planner drops the
+-- half that cannot answer, so the weekly defaults never touch stance_cells.
+WITH weekly AS (
     SELECT w.period, w.actor_id AS actor, coalesce(a.name, w.actor_id) AS actor_name, w.target,
            w.n_favor, w.n_against, w.n_neutral, w.n_docs
     FROM stance_weeks w
     LEFT JOIN actors a USING (actor_id)
-    WHERE (SELECT weekly FROM params)
+    WHERE coalesce($freq = 'week' AND $by = 'actor' AND $min_confidence = 0
+                   AND $since IS NULL AND $until IS NULL, false)
       AND ($target IS NULL OR w.target = $target)
       AND ($actor IS NULL OR w.actor_id = $actor)
       AND ($actor_type IS NULL OR a.type = $actor_type)
@@ -43,7 +42,8 @@ rows AS (
         coalesce(c.neutral >= $min_confidence, false) AS neutral
     FROM stance_cells c
     LEFT JOIN actors a USING (actor_id)
-    WHERE NOT (SELECT weekly FROM params)
+    WHERE NOT coalesce($freq = 'week' AND $by = 'actor' AND $min_confidence = 0
+                   AND $since IS NULL AND $until IS NULL, false)
       AND c.published_at IS NOT NULL
       AND ($target IS NULL OR c.target = $target)
       AND ($actor IS NULL OR c.actor_id = $actor)

@@ -77,4 +77,4 @@ DROP VIEW IF EXISTS stance_timeline;
 
 CREATE VIEW stance_timeline AS
 SELECT period AS period_start, actor AS actor_id, target, n_favor, n_against, n_neutral, n_docs
-FROM ({{named_query stance_timeline sha256=fb1e45bd3009acc841b6cb14f02a87bdefe5a7e97af06cb1a85feb9a2b271ec3}});
+FROM ({{named_query stance_timeline sha256=eb6dbba4ebaa8484633dd3a2cb8ad8ca845cd0677c7584c9fac47b4747193c46}});
