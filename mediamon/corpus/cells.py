@@ -135,7 +135,7 @@ def _recount(con: duckdb.DuckDBPyConnection, keys: pa.Table) -> None:
 
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
-    """Both tables from scratch, as migration 006 builds them: for corpora written around
+    """The three tables from scratch, as migration 006 builds them: for corpora written around
     mediamon (a test fixture, a generated benchmark corpus), in the caller's transaction."""
     con.execute("DELETE FROM stance_cells")
     con.execute("DELETE FROM stance_weeks")
