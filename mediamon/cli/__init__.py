@@ -17,6 +17,7 @@ from mediamon.cli import (
     crawl,
     demo,
     export,
+    lake,
     reextract,
     schedule,
     tag,
@@ -30,7 +31,8 @@ from mediamon.corpus import default_db_path
     "--db",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Corpus file (default: $MEDIAMON_DB, else ./corpus.duckdb).",
+    help="Corpus file, or a DuckLake lake as ducklake:sqlite:PATH or 'ducklake:postgres:DSN' "
+    "(default: $MEDIAMON_DB, else ./corpus.duckdb).",
 )
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.version_option(package_name="mediamon")
@@ -58,7 +60,7 @@ def cli(ctx: click.Context, db: Path | None, verbose: int) -> None:
     stop_with_parent()
 
 
-for _module in (corpus, crawl, reextract, tag, analyst, export, schedule, demo, config):
+for _module in (corpus, lake, crawl, reextract, tag, analyst, export, schedule, demo, config):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

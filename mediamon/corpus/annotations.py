@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 from mediamon.corpus import cells
 from mediamon.corpus.connection import connect
+from mediamon.corpus.lake import write_transaction
 from mediamon.corpus.runs import start_run, update_run
 
 Row = dict[str, Any]
@@ -69,42 +71,42 @@ def mark_skipped(db: Path, skipped: dict[str, str], version: str) -> None:
     if not skipped:
         return
     table = pa.table({"doc_id": list(skipped), "reason": list(skipped.values())})
-    with connect(db) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.register("mm_skipped", table)
-            found = [
-                r[0]
-                for r in con.execute(
-                    "SELECT actor_id FROM mentions SEMI JOIN mm_skipped USING (doc_id) UNION "
-                    "SELECT speaker_actor_id FROM quotes SEMI JOIN mm_skipped USING (doc_id) "
-                    "UNION SELECT actor_id FROM stances SEMI JOIN mm_skipped USING (doc_id)"
-                ).fetchall()
-                if r[0] is not None
-            ]
-            for name in ("mentions", "quotes", "stances"):
-                con.execute(f"DELETE FROM {name} WHERE doc_id IN (SELECT doc_id FROM mm_skipped)")
+
+    def step(con: duckdb.DuckDBPyConnection) -> None:
+        found = [
+            r[0]
+            for r in con.execute(
+                "SELECT actor_id FROM mentions SEMI JOIN mm_skipped USING (doc_id) UNION "
+                "SELECT speaker_actor_id FROM quotes SEMI JOIN mm_skipped USING (doc_id) "
+                "UNION SELECT actor_id FROM stances SEMI JOIN mm_skipped USING (doc_id)"
+            ).fetchall()
+            if r[0] is not None
+        ]
+        for name in ("mentions", "quotes", "stances"):
+            con.execute(f"DELETE FROM {name} WHERE doc_id IN (SELECT doc_id FROM mm_skipped)")
+        con.execute(
+            "UPDATE documents d SET nlp_version = ?, nlp_skipped = s.reason "
+            "FROM mm_skipped s WHERE d.doc_id = s.doc_id",
+            [version],
+        )
+        cells.refresh(con, skipped)
+        if found:
+            con.register("mm_found", pa.table({"actor_id": found}))
             con.execute(
-                "UPDATE documents d SET nlp_version = ?, nlp_skipped = s.reason "
-                "FROM mm_skipped s WHERE d.doc_id = s.doc_id",
-                [version],
+                "DELETE FROM actors WHERE origin = 'discovered' "
+                "AND actor_id IN (SELECT actor_id FROM mm_found) "
+                "AND actor_id NOT IN (SELECT actor_id FROM mentions "
+                "UNION SELECT speaker_actor_id FROM quotes WHERE speaker_actor_id IS NOT NULL "
+                "UNION SELECT actor_id FROM stances "
+                "UNION SELECT speaks_for FROM actors WHERE speaks_for IS NOT NULL)"
             )
-            cells.refresh(con, skipped)
-            if found:
-                con.register("mm_found", pa.table({"actor_id": found}))
-                con.execute(
-                    "DELETE FROM actors WHERE origin = 'discovered' "
-                    "AND actor_id IN (SELECT actor_id FROM mm_found) "
-                    "AND actor_id NOT IN (SELECT actor_id FROM mentions "
-                    "UNION SELECT speaker_actor_id FROM quotes WHERE speaker_actor_id IS NOT NULL "
-                    "UNION SELECT actor_id FROM stances "
-                    "UNION SELECT speaks_for FROM actors WHERE speaks_for IS NOT NULL)"
-                )
-                con.unregister("mm_found")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+            con.unregister("mm_found")
+
+    with connect(db) as con:
+        con.register("mm_skipped", table)
+        try:
+            # on a lake, run again from its reads while it loses to another writer
+            write_transaction(con, step)
         finally:
             con.unregister("mm_skipped")
 
@@ -121,16 +123,24 @@ def read_texts(db: Path, ids: list[str]) -> list[tuple[Any, ...]]:
     return rows
 
 
+def _merge_actors(source: str, origin: str) -> str:
+    """Upsert actors from a registered table; MERGE, as a lake has no key for ON CONFLICT."""
+    return (
+        f"MERGE INTO actors USING (SELECT actor_id, name, type, country, aliases, speaks_for, "
+        f"origin FROM {source}) a USING (actor_id) WHEN MATCHED THEN UPDATE SET "
+        f"name = a.name, type = a.type, country = a.country, aliases = a.aliases, "
+        f"speaks_for = a.speaks_for, origin = {origin} WHEN NOT MATCHED THEN INSERT "
+        f"(actor_id, name, type, country, aliases, speaks_for, origin) VALUES (a.actor_id, "
+        f"a.name, a.type, a.country, a.aliases, a.speaks_for, {origin})"
+    )
+
+
 def write_registry(db: Path, actors: list[Row]) -> None:
     """Every registered actor is in the actors table, mentioned yet or not."""
     rows = [{**a, "origin": "registry"} for a in actors]
     with connect(db) as con:
         con.register("mm_registry", pa.Table.from_pylist(rows, schema=_ACTORS))
-        con.execute(
-            "INSERT INTO actors SELECT * FROM mm_registry ON CONFLICT (actor_id) DO UPDATE SET "
-            "name = excluded.name, type = excluded.type, country = excluded.country, "
-            "aliases = excluded.aliases, speaks_for = excluded.speaks_for, origin = 'registry'"
-        )
+        write_transaction(con, lambda con: con.execute(_merge_actors("mm_registry", "'registry'")))
         con.unregister("mm_registry")
 
 
@@ -156,34 +166,28 @@ def write_results(db: Path, results: list[DocAnnotations], version: str) -> None
             [s for r in results for s in r.stances], {"nlp_version": version}, _STANCES
         ),
     }
+
+    def step(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(_merge_actors("mm_actors", "a.origin"))
+        for name, data in tables.items():
+            con.execute(f"DELETE FROM {name} WHERE doc_id IN (SELECT doc_id FROM mm_ids)")
+            con.register(f"mm_{name}", data)
+            columns = ", ".join(data.schema.names)
+            con.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM mm_{name}")
+            con.unregister(f"mm_{name}")
+        con.execute(
+            "UPDATE documents SET nlp_version = ?, nlp_skipped = NULL "
+            "WHERE doc_id IN (SELECT doc_id FROM mm_ids)",
+            [version],
+        )
+        cells.refresh(con, [r.doc_id for r in results])
+
     with connect(db) as con:
-        con.execute("BEGIN TRANSACTION")
+        con.register("mm_ids", ids)
+        con.register("mm_actors", pa.Table.from_pylist(list(actors.values()), schema=_ACTORS))
         try:
-            con.register("mm_ids", ids)
-            con.register("mm_actors", pa.Table.from_pylist(list(actors.values()), schema=_ACTORS))
-            con.execute(
-                "INSERT INTO actors SELECT actor_id, name, type, country, aliases, speaks_for, "
-                "origin FROM mm_actors ON CONFLICT (actor_id) DO UPDATE SET "
-                "name = excluded.name, type = excluded.type, country = excluded.country, "
-                "aliases = excluded.aliases, speaks_for = excluded.speaks_for, "
-                "origin = excluded.origin"
-            )
-            for name, data in tables.items():
-                con.execute(f"DELETE FROM {name} WHERE doc_id IN (SELECT doc_id FROM mm_ids)")
-                con.register(f"mm_{name}", data)
-                columns = ", ".join(data.schema.names)
-                con.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM mm_{name}")
-                con.unregister(f"mm_{name}")
-            con.execute(
-                "UPDATE documents SET nlp_version = ?, nlp_skipped = NULL "
-                "WHERE doc_id IN (SELECT doc_id FROM mm_ids)",
-                [version],
-            )
-            cells.refresh(con, [r.doc_id for r in results])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+            # on a lake, run again while it loses to another writer (it deletes, then inserts)
+            write_transaction(con, step)
         finally:
             con.unregister("mm_ids")
             con.unregister("mm_actors")
@@ -191,14 +195,13 @@ def write_results(db: Path, results: list[DocAnnotations], version: str) -> None
 
 def record_tag_run(db: Path, figures: dict[str, Any]) -> None:
     """A `tag` run in crawl_runs, with its figures."""
+    figures = {**figures, "finished": dt.datetime.now(dt.UTC).isoformat()}
+
+    def step(con: duckdb.DuckDBPyConnection) -> None:
+        update_run(con, start_run(con, "tag", []), figures, "ok")
+
     with connect(db) as con:
-        run_id = start_run(con, "tag", [])
-        update_run(
-            con,
-            run_id,
-            {**figures, "finished": dt.datetime.now(dt.UTC).isoformat()},
-            "ok",
-        )
+        write_transaction(con, step)
 
 
 _MENTIONS = pa.schema(

@@ -85,16 +85,18 @@ def write_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRecord]) -> None
     page_batch = pa.Table.from_pylist(rows, schema=schema)
     cols = ", ".join(schema.names)
     updates = ", ".join(
-        f"{c} = coalesce(excluded.{c}, pages.{c})"
+        f"{c} = coalesce(p.{c}, pages.{c})"
         if c in ("doc_id", "html", "html_bytes")
-        else f"{c} = excluded.{c}"
+        else f"{c} = p.{c}"
         for c in schema.names
         if c != "url"
     )
+    values = ", ".join(f"p.{c}" for c in schema.names)
+    # MERGE rather than ON CONFLICT: a lake has no keys to conflict on (same result on a file)
     with view(con, "mm_pages", page_batch):
         con.execute(
-            f"INSERT INTO pages ({cols}) SELECT {cols} FROM mm_pages "
-            f"ON CONFLICT (url) DO UPDATE SET {updates}"
+            f"MERGE INTO pages USING mm_pages p USING (url) WHEN MATCHED THEN UPDATE SET "
+            f"{updates} WHEN NOT MATCHED THEN INSERT ({cols}) VALUES ({values})"
         )
 
 

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from mediamon.corpus.connection import connect
+from mediamon.corpus.lake import write_transaction
 from mediamon.corpus.store import (
     DocumentRecord,
     PageRecord,
@@ -166,22 +167,22 @@ class BatchWriter:
         pages: list[PageRecord],
         sources: dict[str, SourceRow],
     ) -> WriteResult:
+
+        def step(con: duckdb.DuckDBPyConnection) -> WriteResult:
+            # on a lake this may run again after losing to another writer: from the start
+            for source_id, name, kind in sources.values():
+                ensure_source(con, source_id, name, kind)
+            batch = upsert_documents(con, docs)
+            for page in pages:
+                if page.doc_id is not None and batch.doc_ids.get(page.doc_id) == "duplicate":
+                    page.outcome = "duplicate"
+            write_pages(con, pages)
+            if self.on_flush is not None:
+                self.on_flush(con, batch)
+            return batch
+
         with connect(self.path, create=True) as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                for source_id, name, kind in sources.values():
-                    ensure_source(con, source_id, name, kind)
-                batch = upsert_documents(con, docs)
-                for page in pages:
-                    if page.doc_id is not None and batch.doc_ids.get(page.doc_id) == "duplicate":
-                        page.outcome = "duplicate"
-                write_pages(con, pages)
-                if self.on_flush is not None:
-                    self.on_flush(con, batch)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+            batch = write_transaction(con, step)
         logger.debug("wrote batch: %s", dict(batch.counts))
         with self._lock:
             self.result.merge(batch)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from mediamon.corpus import migrate
+from mediamon.corpus import lake, migrate
 from mediamon.corpus.sandbox import OPEN_CONFIG, file_kind, lock_down
 from mediamon.errors import CorpusLockedError, CorpusNotFoundError, NotACorpusError
 
@@ -191,7 +191,13 @@ def connect(
     fts: load the fts extension on a read-only connection before it is locked (search).
     A damaged file or an unwritable folder, found at any point, raises a subclass of
     NotACorpusError with a one-line message.
+    A `ducklake:...` path opens a DuckLake lake instead (`corpus.lake`); it is never created
+    here (`mediamon lake init` does that).
     """
+    if lake.is_lake(path if path is not None else default_db_path()):
+        with _connect_lake(path or default_db_path(), read_only, fts) as con:
+            yield con
+        return
     db = Path(path) if path is not None else default_db_path()
     wait = lock_timeout() if timeout is None else timeout
     if not db.exists() and not create:
@@ -223,6 +229,36 @@ def connect(
             if translated is None:
                 raise
             raise translated from None
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def _connect_lake(
+    db: str | Path, read_only: bool, fts: bool
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = lake.open_lake(db, read_only=True) if read_only else lake.writer_cursor(db)
+    try:
+        if not read_only and lake.is_current(db):
+            # this process found the lake at our schema version already: each check costs a
+            # catalog round trip, and a writer opens the lake for every batch
+            yield con
+            return
+        if migrate.current_version(con, Path(str(db))) == 0:
+            if not read_only:
+                lake.forget_writer(db)
+            raise CorpusNotFoundError(f"no lake at {db}; {lake.init_hint(db)}")
+        if read_only and migrate.needs_upgrade(con, Path(str(db))):
+            con.close()
+            with lake.lake_connection(db) as writer:
+                migrate.apply(writer, db, lake=True)
+            con = lake.open_lake(db, read_only=True)
+        elif not read_only:
+            migrate.apply(con, db, lake=True)
+            lake.mark_current(db)
+        if read_only:
+            lock_down(con, fts=fts, directories=lake.directories(con, db))
+        yield con
     finally:
         con.close()
 

@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import logging
 import os
+import socket
 import uuid
 from typing import Any
 
@@ -30,10 +31,12 @@ def start_run(
 ) -> str:
     mark_interrupted_runs(con)
     run_id = run_id or new_run_id()
+    # the host with the pid: a lake's runs come from many machines
+    stats = json.dumps({"pid": os.getpid(), "host": socket.gethostname()})
     con.execute(
         "INSERT INTO crawl_runs (run_id, command, started_at, status, sources, stats) "
         "VALUES (?, ?, ?, 'running', ?, ?)",
-        [run_id, command, _now(), sources, json.dumps({"pid": os.getpid()})],
+        [run_id, command, _now(), sources, stats],
     )
     return run_id
 
@@ -55,11 +58,19 @@ def update_run(
 
 
 def mark_interrupted_runs(con: duckdb.DuckDBPyConnection) -> int:
-    """Runs still `running` whose process is gone were killed: say so."""
+    """Runs still `running` whose process is gone were killed: say so.
+
+    Only this machine's runs are judged: on a lake, a run on another machine has a PID that
+    means nothing here (runs recorded before the host was, are taken to be this machine's).
+    """
     stale = 0
-    for run_id, pid in con.execute(
-        "SELECT run_id, TRY_CAST(stats->>'pid' AS INTEGER) FROM crawl_runs WHERE status = 'running'"
+    here = socket.gethostname()
+    for run_id, pid, host in con.execute(
+        "SELECT run_id, TRY_CAST(stats->>'pid' AS INTEGER), stats->>'host' FROM crawl_runs "
+        "WHERE status = 'running'"
     ).fetchall():
+        if host is not None and host != here:
+            continue
         if pid is None or not _alive(pid):
             con.execute(
                 "UPDATE crawl_runs SET status = 'interrupted', "

@@ -101,16 +101,22 @@ def quiet(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("SET autoinstall_known_extensions = false")
 
 
-def lock_down(con: duckdb.DuckDBPyConnection, fts: bool = False) -> None:
+def lock_down(
+    con: duckdb.DuckDBPyConnection, fts: bool = False, directories: tuple[str, ...] = ()
+) -> None:
     """Let this connection read the corpus and nothing else, for good.
 
     fts: load the fts extension first (search needs its stemmer).
+    directories: folders the corpus itself lives in (a lake's data path and catalog folder),
+        which stay readable.
     Known gap (DuckDB 1.5.5): `CALL enable_logging(storage = 'file', ...)` passes the locked
     configuration; it still reaches no file, but DuckDB then aborts the process on close.
     """
     if fts:
         load_fts(con)
     quiet(con)
+    if directories:
+        con.execute("SET allowed_directories = ?", [list(directories)])
     for statement in (
         "SET autoload_known_extensions = false",
         "SET allow_community_extensions = false",

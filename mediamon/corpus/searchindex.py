@@ -19,6 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from mediamon.corpus.connection import connect
+from mediamon.corpus.lake import write_transaction
 from mediamon.corpus.sandbox import load_fts
 from mediamon.corpus.sandbox import quiet as _quiet
 from mediamon.errors import MediamonError
@@ -96,7 +97,8 @@ def refresh_index(
             advance(done)
     with connect(db) as con:
         report.seconds = time.perf_counter() - started
-        report.documents = _record_state(con, snapshot, report.seconds)
+        seconds = report.seconds
+        report.documents = _in_transaction(con, lambda con: _record_state(con, snapshot, seconds))
     logger.info(
         "search index: %d indexed, %d removed in %.1fs",
         report.indexed,
@@ -153,14 +155,8 @@ def refresh_after_write(db: Path | str) -> IndexReport | None:
 
 
 def _in_transaction(con: duckdb.DuckDBPyConnection, step: Callable[[Any], Any]) -> Any:
-    con.execute("BEGIN TRANSACTION")
-    try:
-        result = step(con)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return result
+    # on a lake, run again (from its reads) while it loses to another writer
+    return write_transaction(con, step)
 
 
 def _clear(con: duckdb.DuckDBPyConnection) -> None:

@@ -8,6 +8,7 @@ import duckdb
 from mediamon.config import seeds as seeds_schema
 from mediamon.config.seeds import Seed
 from mediamon.corpus.connection import connect
+from mediamon.corpus.lake import is_lake
 from mediamon.corpus.runs import mark_interrupted_runs
 from mediamon.corpus.store import DocumentRecord, WriteResult, write_documents
 
@@ -38,9 +39,11 @@ def load_seeds(con: duckdb.DuckDBPyConnection) -> WriteResult:
     """Store the seeds; a second call finds them unchanged and writes nothing."""
     records = seed_records()
     for _, seed in records:
+        # MERGE rather than ON CONFLICT: a lake has no keys to conflict on
         con.execute(
-            "INSERT INTO sources (source_id, name, kind, homepage) VALUES (?, ?, 'seed', ?) "
-            "ON CONFLICT (source_id) DO NOTHING",
+            "MERGE INTO sources USING (SELECT ? AS source_id, ? AS name, ? AS homepage) s "
+            "USING (source_id) WHEN NOT MATCHED THEN INSERT (source_id, name, kind, homepage) "
+            "VALUES (s.source_id, s.name, 'seed', s.homepage)",
             [seed.source_id, seed.source_name, seed.homepage],
         )
     return write_documents(con, [r for r, _ in records])
@@ -48,7 +51,7 @@ def load_seeds(con: duckdb.DuckDBPyConnection) -> WriteResult:
 
 def init_corpus(path: Path) -> tuple[bool, WriteResult]:
     """Create (or upgrade) the corpus and load the seeds; safe to run again."""
-    existed = path.exists()
+    existed = is_lake(path) or path.exists()
     with connect(path, create=True) as con:
         mark_interrupted_runs(con)
         result = load_seeds(con)
@@ -56,6 +59,10 @@ def init_corpus(path: Path) -> tuple[bool, WriteResult]:
 
 
 def ensure_corpus(path: Path) -> None:
-    """Writers call this first: a missing corpus is created and seeded, as by `init`."""
-    if not path.exists():
+    """Writers call this first: a missing corpus is created and seeded, as by `init`.
+
+    A lake is never created here (`mediamon lake init` does, with its data path): opening a
+    missing one says so.
+    """
+    if not is_lake(path) and not path.exists():
         init_corpus(path)

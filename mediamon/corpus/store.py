@@ -216,14 +216,9 @@ def write_documents(con: duckdb.DuckDBPyConnection, records: list[DocumentRecord
     """
     if not records:
         return WriteResult()
-    con.execute("BEGIN TRANSACTION")
-    try:
-        result = upsert_documents(con, records)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return result
+    from mediamon.corpus.lake import write_transaction
+
+    return write_transaction(con, lambda con: upsert_documents(con, records))
 
 
 def upsert_documents(con: duckdb.DuckDBPyConnection, records: list[DocumentRecord]) -> WriteResult:
@@ -353,11 +348,15 @@ def ensure_source(
     homepage: str | None = None,
     config: str | None = None,
 ) -> None:
+    # MERGE rather than ON CONFLICT: a lake has no keys to conflict on (same result on a file)
     con.execute(
-        "INSERT INTO sources (source_id, name, kind, homepage, config) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (source_id) DO UPDATE SET name = coalesce(excluded.name, sources.name), "
-        "kind = coalesce(excluded.kind, sources.kind), "
-        "homepage = coalesce(excluded.homepage, sources.homepage), "
-        "config = coalesce(excluded.config, sources.config)",
+        "MERGE INTO sources USING (SELECT ? AS source_id, ? AS name, ? AS kind, ? AS homepage, "
+        "?::JSON AS config) s USING (source_id) "
+        "WHEN MATCHED THEN UPDATE SET name = coalesce(s.name, sources.name), "
+        "kind = coalesce(s.kind, sources.kind), "
+        "homepage = coalesce(s.homepage, sources.homepage), "
+        "config = coalesce(s.config, sources.config) "
+        "WHEN NOT MATCHED THEN INSERT (source_id, name, kind, homepage, config) "
+        "VALUES (s.source_id, s.name, s.kind, s.homepage, s.config)",
         [source_id, name, kind, homepage, config],
     )

@@ -208,20 +208,28 @@ def _note(
 
 
 def _start(db: Path, source_id: str) -> str:
+    import duckdb
+
     from mediamon.corpus.connection import connect
+    from mediamon.corpus.lake import write_transaction
     from mediamon.corpus.runs import start_run
     from mediamon.corpus.seeding import ensure_corpus
     from mediamon.corpus.store import ensure_source
 
     ensure_corpus(db)
-    with connect(db) as con:
+
+    def step(con: duckdb.DuckDBPyConnection) -> str:
         ensure_source(con, source_id, None, "ingest")
         return start_run(con, "ingest", [source_id])
+
+    with connect(db) as con:
+        return write_transaction(con, step)
 
 
 def _finish(db: Path, report: IngestReport, status: str) -> None:
     """Record the run's end; bookkeeping that must never hide the error that ended it."""
     from mediamon.corpus.connection import connect
+    from mediamon.corpus.lake import write_transaction
     from mediamon.corpus.runs import update_run
 
     stats = {
@@ -234,7 +242,7 @@ def _finish(db: Path, report: IngestReport, status: str) -> None:
     }
     try:
         with connect(db) as con:
-            update_run(con, report.run_id, stats, status)
+            write_transaction(con, lambda con: update_run(con, report.run_id, stats, status))
     except Exception as exc:
         # after a failed run the error being raised says more (a full disk fails here too)
         level = logging.WARNING if status == "ok" else logging.DEBUG
