@@ -12,7 +12,8 @@ timeline < 0.5 s, the Parquet export < 1 s.
 --shape turns a corpus from generate_corpus.py (1,448 actors, seven years, about 1.15 stances a
 document) into the issue's shape: 120 actors, ten years, two stances a document. It writes with
 plain SQL, so it also shapes a corpus for an older mediamon (a "before" figure), and rebuilds
-the stance cells when the corpus has them.
+the stance cells when the corpus has them. It opens a file only: for a lake, shape a file corpus
+and copy it in (`mediamon lake import`), then point --db at the lake.
 """
 
 import argparse
