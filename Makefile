@@ -10,7 +10,7 @@ DB ?= demo.duckdb
 EVAL ?= ../shared/eval
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install demo test lint format bench bench-analyst eval train clean
+.PHONY: install demo test lint format bench bench-analyst bench-timeline eval train clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,14 @@ bench: $(STAMP)
 
 bench-analyst: $(STAMP)
 	$(BIN)/python benchmarks/bench_analyst.py
+
+# the weekly stance timeline at 1M documents / 2M stances (120 actors, ten years), built once
+BENCH_DB ?= /tmp/mediamon-bench/timeline-1m.duckdb
+bench-timeline: $(STAMP)
+	@mkdir -p $(dir $(BENCH_DB))
+	if [ -e $(BENCH_DB) ]; then shape=; else \
+	  $(BIN)/python benchmarks/generate_corpus.py --docs 1000000 --out $(BENCH_DB) && shape=--shape; fi; \
+	$(BIN)/python benchmarks/bench_timeline.py --db $(BENCH_DB) $$shape --write-cost 500
 
 clean:
 	rm -rf $(VENV) $(DB) $(DB).wal .pytest_cache .mypy_cache .ruff_cache

@@ -29,7 +29,7 @@ import generate_corpus  # noqa: E402
 import synthetic_tables  # noqa: E402
 
 from mediamon import queries  # noqa: E402
-from mediamon.corpus import connect  # noqa: E402
+from mediamon.corpus import cells, connect  # noqa: E402
 from mediamon.corpus.reading import bind_named, run  # noqa: E402
 from mediamon.corpus.search import search  # noqa: E402
 from mediamon.corpus.searchindex import refresh_index  # noqa: E402
@@ -95,6 +95,7 @@ def incremental(path: Path, results: dict[str, float]) -> None:
     with connect(path) as con:
         for table in ("mentions", "quotes", "stances", "documents"):
             con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT unnest($ids))", {"ids": ids})
+        cells.refresh(con, ids)
     started = time.perf_counter()
     refresh_index(path)
     results["search index: -1,000 docs"] = time.perf_counter() - started

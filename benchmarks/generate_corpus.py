@@ -19,7 +19,7 @@ from synthetic_tables import Generator
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from mediamon.corpus import connect  # noqa: E402
+from mediamon.corpus import cells, connect  # noqa: E402
 from mediamon.corpus.seeding import init_corpus  # noqa: E402
 
 CHUNK = 50_000
@@ -41,22 +41,29 @@ def generate(path: Path, docs: int, seed: int = 7, verbose: bool = True) -> floa
         done = 0
         while done < docs:
             n = min(CHUNK, docs - done)
-            insert(con, gen.chunk(done, n))
+            insert(con, gen.chunk(done, n), derive=False)
             done += n
             if verbose:
                 elapsed = time.perf_counter() - started
                 print(f"  {done:>9,} documents {elapsed:7.1f}s", file=sys.stderr, flush=True)
+        # the timeline's derived tables once at the end, sorted by date as migration 006 makes them
+        cells.rebuild(con)
         con.execute("CHECKPOINT")
     return time.perf_counter() - started
 
 
-def insert(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> None:
-    """Documents and their annotations, in one transaction."""
+def insert(
+    con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], derive: bool = True
+) -> None:
+    """Documents and their annotations, in one transaction (derive: with their stance cells,
+    as mediamon's write path keeps them)."""
     con.execute("BEGIN TRANSACTION")
     for name, table in tables.items():
         con.register("gen_batch", table)
         con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM gen_batch")
         con.unregister("gen_batch")
+    if derive:
+        cells.refresh(con, tables["documents"].column("doc_id").to_pylist())
     con.execute("COMMIT")
 
 

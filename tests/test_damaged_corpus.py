@@ -24,18 +24,20 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def damage_block_of(path: Path, table: str, column: str) -> None:
-    """Overwrite bytes in the middle of the data block holding table.column."""
+def damage_block_of(path: Path, table: str, column: str, at_segment: bool = False) -> None:
+    """Overwrite bytes in the middle of the data block holding table.column (at_segment: where
+    the column's own bytes start, for a small table sharing a block with others)."""
     with duckdb.connect(str(path), read_only=True) as con:
         size = con.execute("SELECT block_size FROM pragma_database_size()").fetchone()
         found = con.execute(
-            "SELECT block_id FROM pragma_storage_info(?) WHERE column_name = ? AND block_id >= 0",
+            "SELECT block_id, block_offset FROM pragma_storage_info(?) "
+            "WHERE column_name = ? AND block_id >= 0",
             [table, column],
         ).fetchone()
     assert size and found, "the column has no data block to damage"
     start = FILE_HEADERS + int(found[0]) * int(size[0])
     with path.open("r+b") as fh:
-        fh.seek(start + 4096)
+        fh.seek(start + (8 + int(found[1]) if at_segment else 4096))
         fh.write(bytes(range(256)) * 4)
 
 
@@ -55,7 +57,6 @@ def damaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ["query", "select title from documents"],
         ["query", "undated_documents"],
         ["sources"],
-        ["export", "timeline", "-o", "{tmp}/t.csv"],
         ["report", "-o", "{tmp}/r.html"],
     ],
     ids=lambda a: " ".join(a[:2]),
@@ -68,6 +69,21 @@ def test_damage_is_one_line_saying_restore(damaged: Path, tmp_path: Path, args: 
     assert "is damaged" in out.stderr and "restore it from a backup" in out.stderr, out.stderr
     assert digest(damaged) == before
     assert list(tmp_path.iterdir()) == []  # no half-written export
+
+
+@pytest.fixture(scope="module")
+def damaged_cells(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = build_fixture(tmp_path_factory.mktemp("damaged_cells") / "c.duckdb")
+    damage_block_of(path, "stance_cells", "story", at_segment=True)
+    return path
+
+
+def test_a_damaged_timeline_export_is_one_line(damaged_cells: Path, tmp_path: Path) -> None:
+    """The timeline reads stance_cells and stance_stories (migration 006), not the documents:
+    the damage has to be where it reads."""
+    test_damage_is_one_line_saying_restore(
+        damaged_cells, tmp_path, ["export", "timeline", "-o", "{tmp}/t.csv", "--freq", "month"]
+    )
 
 
 def test_a_cut_off_file_is_damaged_too(damaged: Path, tmp_path: Path) -> None:

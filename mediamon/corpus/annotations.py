@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from mediamon.corpus import cells
 from mediamon.corpus.connection import connect
 from mediamon.corpus.lake import write_transaction
 from mediamon.corpus.runs import start_run, update_run
@@ -88,6 +89,7 @@ def mark_skipped(db: Path, skipped: dict[str, str], version: str) -> None:
             "FROM mm_skipped s WHERE d.doc_id = s.doc_id",
             [version],
         )
+        cells.refresh(con, skipped)
         if found:
             con.register("mm_found", pa.table({"actor_id": found}))
             con.execute(
@@ -178,6 +180,7 @@ def write_results(db: Path, results: list[DocAnnotations], version: str) -> None
             "WHERE doc_id IN (SELECT doc_id FROM mm_ids)",
             [version],
         )
+        cells.refresh(con, [r.doc_id for r in results])
 
     with connect(db) as con:
         con.register("mm_ids", ids)

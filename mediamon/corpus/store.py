@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from mediamon.corpus import neardup
+from mediamon.corpus import cells, neardup
 from mediamon.corpus.archive import PageRecord, compress_html, read_html, write_pages
 from mediamon.corpus.arrow import column, view
 from mediamon.corpus.clusters import assign_clusters, store_signatures
@@ -307,6 +307,8 @@ def _upsert_round(
         _update_changed(con, _arrow(changed_rows))
     if enrich_rows:
         _update_enriched(con, _arrow(enrich_rows))
+    # a stored document's date may have changed: its timeline rows follow (new ones have none)
+    cells.refresh(con, [r["doc_id"] for r in changed_rows + enrich_rows])
     return result
 
 

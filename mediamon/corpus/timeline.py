@@ -73,26 +73,40 @@ def timeline_sql(by: str) -> str:
     )
 
 
-_UNDATED_SQL = """
-SELECT
-    count(DISTINCT coalesce(d.cluster_id, d.doc_id)) FILTER (WHERE d.published_at IS NULL),
-    count(DISTINCT coalesce(d.cluster_id, d.doc_id)) FILTER (
-        WHERE d.published_at IS NOT NULL
-          AND ($since IS NULL OR d.published_at >= $since)
-          AND ($until IS NULL OR d.published_at <= $until))
-FROM stances s
-JOIN documents d USING (doc_id)
+# from stance_cells (a row per document, actor and target), with no join to documents; two
+# DISTINCT counts, each over its own rows, measured faster than one pass counting both
+_CELLS_WHERE = """
+FROM stance_cells c
 LEFT JOIN actors a USING (actor_id)
-WHERE ($target IS NULL OR s.target = $target)
-  AND ($actor IS NULL OR s.actor_id = $actor)
+WHERE ($target IS NULL OR c.target = $target)
+  AND ($actor IS NULL OR c.actor_id = $actor)
   AND ($actor_type IS NULL OR a.type = $actor_type)
-  AND coalesce(s.confidence, 0) >= $min_confidence
+  AND c.confidence >= $min_confidence
 """
+_UNDATED_SQL = f"""
+SELECT
+    (SELECT count(DISTINCT c.story) {_CELLS_WHERE} AND c.published_at IS NULL),
+    (SELECT count(DISTINCT c.story) {_CELLS_WHERE}
+       AND c.published_at IS NOT NULL
+       AND ($since IS NULL OR c.published_at >= $since)
+       AND ($until IS NULL OR c.published_at <= $until))
+"""
+
+
+# at the defaults: stance_stories, kept per story by the writes (corpus/cells.py)
+_UNDATED_DEFAULTS_SQL = (
+    "SELECT count(*) FILTER (WHERE undated), count(*) FILTER (WHERE dated) FROM stance_stories"
+)
 
 
 def undated_stories(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[int, int]:
     """(undated stories left out, dated stories placed) for these filters."""
     params = filters.params()
+    if not any(params[k] for k in ("target", "actor", "actor_type", "since", "until")) and (
+        params["min_confidence"] == 0
+    ):
+        row = con.execute(_UNDATED_DEFAULTS_SQL).fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
     keep = ("target", "actor", "actor_type", "since", "until", "min_confidence")
     row = con.execute(_UNDATED_SQL, {k: params[k] for k in keep}).fetchone()
     return (int(row[0]), int(row[1])) if row else (0, 0)

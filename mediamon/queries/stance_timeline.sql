@@ -5,43 +5,62 @@
 -- together: a story counts once however many actors took a stance in it). A cell's documents
 -- are listed by the timeline_cell_documents query. min_confidence: only stances at least this
 -- sure (0 to 1); a higher floor trades recall for precision (see the README's figures).
-WITH rows AS (
+-- Reads stance_cells (a row per document, actor and target, with the document's date and
+-- story beside it) and, per week and actor at every confidence, the counts already made in
+-- stance_weeks; tagging keeps both up to date (corpus/cells.py, migration 006).
+-- The guard below is the same in both halves: with the parameters bound, the planner drops the
+-- half that cannot answer, so the weekly defaults never touch stance_cells.
+WITH weekly AS (
+    SELECT w.period, w.actor_id AS actor, coalesce(a.name, w.actor_id) AS actor_name, w.target,
+           w.n_favor, w.n_against, w.n_neutral, w.n_docs
+    FROM stance_weeks w
+    LEFT JOIN actors a USING (actor_id)
+    WHERE coalesce($freq = 'week' AND $by = 'actor' AND $min_confidence = 0
+                   AND $since IS NULL AND $until IS NULL, false)
+      AND ($target IS NULL OR w.target = $target)
+      AND ($actor IS NULL OR w.actor_id = $actor)
+      AND ($actor_type IS NULL OR a.type = $actor_type)
+),
+rows AS (
     SELECT
         date_trunc(
             CASE WHEN $freq IN ('day', 'week', 'month', 'quarter', 'year') THEN $freq
                  ELSE error('freq must be day, week, month, quarter or year') END,
-            d.published_at
+            c.published_at
         )::DATE AS period,
-        CASE $by WHEN 'actor' THEN s.actor_id
+        CASE $by WHEN 'actor' THEN c.actor_id
                  WHEN 'actor_type' THEN coalesce(a.type, 'unknown')
                  WHEN 'all' THEN 'all'
                  ELSE error('by must be actor, actor_type or all') END AS actor,
-        CASE $by WHEN 'actor' THEN coalesce(a.name, s.actor_id)
+        CASE $by WHEN 'actor' THEN coalesce(a.name, c.actor_id)
                  WHEN 'actor_type' THEN coalesce(a.type, 'unknown')
                  ELSE 'all actors' END AS actor_name,
-        s.target,
-        s.polarity,
-        coalesce(d.cluster_id, d.doc_id) AS story
-    FROM stances s
-    JOIN documents d USING (doc_id)
+        c.target,
+        c.story,
+        coalesce(c.favor >= $min_confidence, false) AS favor,
+        coalesce(c.against >= $min_confidence, false) AS against,
+        coalesce(c.neutral >= $min_confidence, false) AS neutral
+    FROM stance_cells c
     LEFT JOIN actors a USING (actor_id)
-    WHERE d.published_at IS NOT NULL
-      AND ($target IS NULL OR s.target = $target)
-      AND ($actor IS NULL OR s.actor_id = $actor)
+    WHERE NOT coalesce($freq = 'week' AND $by = 'actor' AND $min_confidence = 0
+                   AND $since IS NULL AND $until IS NULL, false)
+      AND c.published_at IS NOT NULL
+      AND ($target IS NULL OR c.target = $target)
+      AND ($actor IS NULL OR c.actor_id = $actor)
       AND ($actor_type IS NULL OR a.type = $actor_type)
-      AND coalesce(s.confidence, 0) >= $min_confidence
-      AND ($since IS NULL OR d.published_at >= $since)
-      AND ($until IS NULL OR d.published_at <= $until)
+      AND c.confidence >= $min_confidence
+      AND ($since IS NULL OR c.published_at >= $since)
+      AND ($until IS NULL OR c.published_at <= $until)
 ),
 -- first one row per story in a cell, then the cell's counts: cheaper than four DISTINCT counts
 per_story AS (
     SELECT period, actor, any_value(actor_name) AS actor_name, target, story,
-           bool_or(polarity = 'favor') AS favor,
-           bool_or(polarity = 'against') AS against,
-           bool_or(polarity = 'neutral') AS neutral
+           bool_or(favor) AS favor, bool_or(against) AS against, bool_or(neutral) AS neutral
     FROM rows
     GROUP BY period, actor, target, story
 )
+SELECT * FROM weekly
+UNION ALL
 SELECT
     period,
     actor,
