@@ -53,3 +53,7 @@ class SearchError(MediamonError):
 
 class ExportError(MediamonError):
     """A bad export option, an unwritable file, or PNG without a browser to render it."""
+
+
+class FrontierError(MediamonError):
+    """The shared crawl frontier (Redis, `--frontier`) cannot be reached or its URL is bad."""
