@@ -5,7 +5,7 @@
   done (see `done`), and keeping a process alive while the frontier has work anywhere.
 - `FrontierSpiderMiddleware`: sees when a response's callback has yielded everything and its
   items have been through the pipelines: that request is done.
-- `SharedPolitenessMiddleware`: waits for the host's next slot, reserved in Redis.
+- `SharedPolitenessHandler`: starts each download in the host's next slot, reserved in Redis.
 
 A request is done when its child requests are in the queue and its page is in the corpus
 writer's buffer; the acknowledgement then waits on the writer's thread for the batch holding the
@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from scrapy import Request, signals
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
@@ -266,23 +267,30 @@ class FrontierSpiderMiddleware:
                 scheduler.output_finished(lease)
 
 
-class SharedPolitenessMiddleware:
-    """The source's delay between requests to a host, held across every crawl process."""
+class SharedPolitenessHandler(HTTP11DownloadHandler):
+    """Scrapy's HTTP handler, starting each download in the host's next slot, reserved in
+    Redis: the source's delay then holds per host across every crawl process.
 
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
+    The slot is taken here, where the download starts, and not in a downloader middleware:
+    a request that passed a middleware may still wait in the process's own queue for a host
+    (its concurrency), and would then go out bunched with other processes' requests.
+    """
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "SharedPolitenessMiddleware":
-        return cls(crawler)
-
-    async def process_request(self, request: Request) -> None:
-        spider = self.crawler.spider
+    async def download_request(self, request: Request) -> Response:
+        spider = self._crawler.spider
         scheduler = getattr(spider, "frontier", None)
         delay = float(getattr(getattr(spider, "source", None), "delay", 0.0) or 0.0)
-        if scheduler is None or delay <= 0:
-            return None
-        wait = scheduler.frontier.reserve(request.url, delay)
-        if wait > 0:
+        if scheduler is not None and delay > 0:
+            await self._take_slot(scheduler.frontier, request.url, delay)
+        return await super().download_request(request)
+
+    @staticmethod
+    async def _take_slot(frontier: Frontier, url: str, delay: float) -> None:
+        # a reactor busy elsewhere may wake us late, with other late requests: a slot missed
+        # by more than a little is given up and a new one reserved, so they do not go together
+        loop = asyncio.get_running_loop()
+        while (wait := frontier.reserve(url, delay)) > 0:
+            woken = loop.time() + wait
             await asyncio.sleep(wait)
-        return None
+            if loop.time() - woken <= min(0.05, delay / 4):
+                return

@@ -93,7 +93,7 @@ def frontier_settings(shared: FrontierSettings) -> dict[str, Any]:
     from mediamon.crawler import settings as base
 
     spider_mw = {**base.SPIDER_MIDDLEWARES, FRONTIER + "FrontierSpiderMiddleware": 10}
-    downloader_mw = {**base.DOWNLOADER_MIDDLEWARES, FRONTIER + "SharedPolitenessMiddleware": 950}
+    handler = FRONTIER + "SharedPolitenessHandler"
     return {
         "SCHEDULER": FRONTIER + "FrontierScheduler",
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
@@ -102,7 +102,7 @@ def frontier_settings(shared: FrontierSettings) -> dict[str, Any]:
         "MEDIAMON_FRONTIER": shared.url,
         "MEDIAMON_FRONTIER_LEASE": shared.lease_seconds,
         "SPIDER_MIDDLEWARES": spider_mw,
-        "DOWNLOADER_MIDDLEWARES": downloader_mw,
+        "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
     }
 
 
