@@ -182,6 +182,8 @@ class FrontierScheduler(Scheduler):
             self.held.discard(lease)
             self.done.discard(lease)
             self.acking.discard(lease)
+            self.outputs.discard(lease)
+            self.items.pop(lease, None)
 
     # --- the heartbeat, idleness and closing --------------------------------------------------
 

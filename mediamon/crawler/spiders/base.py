@@ -77,6 +77,8 @@ class BaseSpider(scrapy.Spider):
         shared = bool(settings.get("MEDIAMON_FRONTIER"))
         local_delay = 0.0 if shared else spider.source.delay
         crawler.settings.set("DOWNLOAD_DELAY", local_delay, priority="spider")
+        if shared:  # take from the shared queue only what this process can work on now
+            crawler.settings.set("CONCURRENT_REQUESTS", spider.source.concurrency, "spider")
         crawler.settings.set(
             "CONCURRENT_REQUESTS_PER_DOMAIN", spider.source.concurrency, priority="spider"
         )
