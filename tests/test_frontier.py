@@ -169,7 +169,7 @@ def test_a_killed_process_leaves_its_requests_to_the_others(
     tmp_path: Path, redis: RedisServer, reference: list[tuple[Any, ...]]
 ) -> None:
     with ArticleSite(300, latency=0.05) as site:
-        sources = write_sources(tmp_path, site, delay=0.02, lease=3)
+        sources = write_sources(tmp_path, site, delay=0.02, lease=10)
         db = shared_corpus(tmp_path)
         logs = [tmp_path / f"crawl{i}.log" for i in range(3)]
         procs = [start_crawl(db, sources, redis.url, log) for log in logs]
