@@ -243,3 +243,58 @@ def test_frontier_errors_are_one_line(tmp_path: Path, site: ArticleSite) -> None
     assert out.returncode == 2, out.stderr
     assert "frontier" in out.stderr and "url" in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def frontier_of(url: str, lease: float = 60, worker: str = "w") -> Any:
+    from mediamon.crawler.frontier import Frontier, connect
+
+    return Frontier(connect(url), "mediamon:frontier:t:0", lease, worker)
+
+
+def test_leases_come_back_when_they_expire_or_are_given_back(redis: RedisServer) -> None:
+    frontier = frontier_of(redis.url, lease=1)
+    client = frontier.client
+    for n, item in enumerate((b"a", b"b", b"c")):
+        client.zadd(frontier.queue_key, {item: n})
+    lease_a, data_a = frontier.pop()
+    lease_b, _ = frontier.pop()
+    assert data_a == b"a" and lease_a != lease_b
+    frontier.ack([lease_a])  # done for good
+    frontier.give_back([lease_b])  # a process stopping gives back what it has not done
+    assert frontier.status().queued == 2 and frontier.status().leased == 0
+    lease, data = frontier.pop()
+    assert data == b"b"  # back with its priority, ahead of c
+    frontier.renew([lease])
+    assert frontier.requeue_expired() == 0
+    time.sleep(1.2)  # its process "died": nobody renewed it
+    assert frontier.requeue_expired() == 1
+    assert [frontier.pop()[1], frontier.pop()[1], frontier.pop()] == [b"b", b"c", None]
+
+
+def test_one_seeder_per_cycle_and_a_new_cycle_after_the_drain(redis: RedisServer) -> None:
+    first, second = frontier_of(redis.url, 1, "one"), frontier_of(redis.url, 1, "two")
+    assert first.claim_seeding() is True
+    assert second.claim_seeding() is False  # being seeded: join
+    first.client.zadd(first.queue_key, {b"page": 0})
+    first.client.sadd(first.dupefilter_key, "fingerprint")
+    first.seeded()
+    assert second.claim_seeding() is False  # work queued: join
+    lease, _ = second.pop()
+    assert not second.status().drained
+    second.ack([lease])
+    second.finish_cycle()
+    assert second.status().state == "finished"
+    assert second.claim_seeding() is True  # a new cycle, with a fresh seen-set
+    assert not second.client.exists(second.dupefilter_key)
+    # its seeder dies before it is done: another process takes over the seeding
+    assert first.claim_orphaned_seeding() is False
+    time.sleep(1.2)
+    assert first.claim_orphaned_seeding() is True
+
+
+def test_host_slots_are_a_delay_apart(redis: RedisServer) -> None:
+    frontier = frontier_of(redis.url)
+    waits = [frontier.reserve("http://example.org/a", 0.5) for _ in range(4)]
+    assert waits[0] == 0.0
+    assert [round(b - a, 1) for a, b in itertools.pairwise(waits)] == [0.5, 0.5, 0.5]
+    assert frontier.reserve("https://other.example/", 0.5) == 0.0  # per host
