@@ -208,6 +208,8 @@ class FrontierScheduler(Scheduler):
         # idle: nothing of this process is being downloaded or processed, so all it holds is done
         self.done.update(self.held - self.acking)
         self.flush_acks()
+        if self.seeding:  # idle: the start requests are exhausted (or their iterator failed)
+            self.seeded()
         self.frontier.requeue_expired()
         if not self.seeding and self.frontier.claim_orphaned_seeding():
             self._reseed()

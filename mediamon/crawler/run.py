@@ -88,6 +88,9 @@ def check_topic_file(path: Path | None) -> None:
     TopicModel.from_toml(path)
 
 
+FRONTIER = "mediamon.crawler.frontier_scrapy."
+
+
 def frontier_settings(shared: FrontierSettings) -> dict[str, Any]:
     """Scrapy settings for a crawl on the shared frontier (crawler/frontier.py)."""
     from mediamon.crawler import settings as base
@@ -104,9 +107,6 @@ def frontier_settings(shared: FrontierSettings) -> dict[str, Any]:
         "SPIDER_MIDDLEWARES": spider_mw,
         "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
     }
-
-
-FRONTIER = "mediamon.crawler.frontier_scrapy."
 
 
 def scrapy_settings(db: Path, sources_file: Path, run_id: str, **overrides: Any) -> Any:
