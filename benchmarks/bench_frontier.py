@@ -8,7 +8,8 @@ requests at a time to a host, here 2, and AutoThrottle), not by its CPU. Each ru
 `mediamon crawl --frontier` processes at once, into a fresh corpus file and a fresh Redis
 database, and reads the site's request log: pages per second is the number of articles over
 the time from the first article fetched to the last (the processes' start-up, the same for any
-K, is reported apart as the wall time). Reported: medians over the runs, and the ratios to one
+K, is reported apart as the wall time), and also over the middle 80% of the fetches alone (all
+processes at work: no start, no tail). Reported: medians over the runs, and the ratios to one
 process (linear scaling would be 2.0 and 3.0). Needs `redis-server` on the PATH.
 """
 
@@ -60,7 +61,10 @@ def one_run(folder: Path, pages: int, latency: float, processes: int, url: str) 
         if len(fetches) != pages:
             raise SystemExit(f"{len(fetches)} article fetches for {pages} articles")
         span = fetches[-1] - fetches[0]
-        return {"pages_per_s": (pages - 1) / span, "wall_s": wall}
+        # the middle 80% of the fetches: every process running, none finished yet
+        low, high = fetches[pages // 10], fetches[pages - pages // 10 - 1]
+        steady = (pages - 2 * (pages // 10) - 1) / (high - low)
+        return {"pages_per_s": (pages - 1) / span, "steady": steady, "wall_s": wall}
 
 
 def main() -> None:
@@ -81,16 +85,21 @@ def main() -> None:
                 result = one_run(folder, args.pages, args.latency, k, url)
                 results.setdefault(k, []).append(result)
                 print(
-                    f"run {run + 1} processes {k}: {result['pages_per_s']:.2f} pages/s, "
-                    f"wall {result['wall_s']:.1f} s",
+                    f"run {run + 1} processes {k}: {result['pages_per_s']:.2f} pages/s "
+                    f"(middle 80%: {result['steady']:.2f}), wall {result['wall_s']:.1f} s",
                     flush=True,
                 )
     base = statistics.median(r["pages_per_s"] for r in results[1])
+    base_steady = statistics.median(r["steady"] for r in results[1])
     print(f"\n{args.pages} articles, latency {args.latency} s, {args.runs} runs (medians):")
     for k, runs in results.items():
         rate = statistics.median(r["pages_per_s"] for r in runs)
+        steady = statistics.median(r["steady"] for r in runs)
         wall = statistics.median(r["wall_s"] for r in runs)
-        print(f"  {k} process(es): {rate:6.2f} pages/s  x{rate / base:.2f}  (wall {wall:.1f} s)")
+        print(
+            f"  {k} process(es): {rate:6.2f} pages/s  x{rate / base:.2f};  middle 80% "
+            f"{steady:6.2f} pages/s  x{steady / base_steady:.2f}  (wall {wall:.1f} s)"
+        )
 
 
 if __name__ == "__main__":
