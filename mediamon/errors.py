@@ -58,3 +58,7 @@ class ExportError(MediamonError):
 class ClusterError(MediamonError):
     """`tag --cluster`: the Dask scheduler cannot be reached, has no workers, its workers run
     another pipeline, or the scale extra is not installed."""
+
+
+class FrontierError(MediamonError):
+    """The shared crawl frontier (Redis, `--frontier`) cannot be reached or its URL is bad."""

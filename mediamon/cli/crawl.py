@@ -25,9 +25,20 @@ from mediamon.corpus.health import source_health
     "--source", "only", multiple=True, metavar="ID", help="Crawl only this source (repeatable)."
 )
 @max_pages_option("At most this many article pages per source (0: no limit).")
+@click.option(
+    "--frontier",
+    metavar="redis://HOST:PORT/DB",
+    help="Share the crawl with every other process given the same Redis (one queue, one "
+    "seen-set, per-host delay across them), e.g. redis://127.0.0.1:6379/0. Default: the "
+    "sources file's [frontier] url, else none (this process crawls alone).",
+)
 @click.pass_context
 def crawl(
-    ctx: click.Context, sources_file: Path | None, only: tuple[str, ...], max_pages: int
+    ctx: click.Context,
+    sources_file: Path | None,
+    only: tuple[str, ...],
+    max_pages: int,
+    frontier: str | None,
 ) -> None:
     """Crawl the sources of a TOML file into the corpus.
 
@@ -35,9 +46,14 @@ def crawl(
     per-source delay and concurrency); pages the corpus already has are re-fetched only with
     conditional requests. An interrupted crawl continues where it stopped when run again.
 
+    With --frontier, any number of crawl processes, on any number of machines, crawl the
+    same sources together: each URL is fetched once across them, and one that dies leaves
+    its unfinished requests to the others.
+
     \b
     Example:
       mediamon crawl --sources config/sources.toml --source eff --max-pages 50
+      mediamon crawl --sources my-sources.toml --frontier redis://10.0.0.5:6379/0
     """
     from mediamon.crawler.run import run_crawl
 
@@ -48,6 +64,7 @@ def crawl(
         max_pages=max_pages,
         progress=True,
         log_level=scrapy_log_level(ctx),
+        frontier=frontier,
     )
     print_crawl(report)
     if report.status != "ok":

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from mediamon.config.files import At, Layout, Strict, read_toml
 
-__all__ = ["LAYOUT", "SourceEntry", "SourcesFile", "load"]
+__all__ = ["LAYOUT", "FrontierEntry", "SourceEntry", "SourcesFile", "load"]
 
 LAYOUT = Layout(
     "sources",
@@ -81,8 +81,33 @@ class SourceEntry(Strict):
         return self
 
 
+def _redis_url(value: str) -> str:
+    url = value.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ValueError(f"must be a Redis URL such as 'redis://127.0.0.1:6379/0', not {value!r}")
+    return url
+
+
+class FrontierEntry(Strict):
+    """The ``[frontier]`` table: crawl processes sharing one queue in Redis (scrapy-redis)."""
+
+    url: Annotated[str, AfterValidator(_redis_url)] = Field(
+        description="a Redis URL such as 'redis://127.0.0.1:6379/0'"
+    )
+    lease_seconds: float = Field(
+        default=60.0,
+        ge=1,
+        le=3600,
+        description="a number of seconds (a dead process's requests go back to the queue after it)",
+    )
+
+
 class SourcesFile(Strict):
     sources: list[SourceEntry] = Field(min_length=1, description="an array of [[sources]] tables")
+    frontier: FrontierEntry | None = Field(
+        default=None, description="a [frontier] table with url = 'redis://HOST:PORT/DB'"
+    )
 
     @model_validator(mode="after")
     def _unique_ids(self) -> SourcesFile:

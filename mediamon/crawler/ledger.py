@@ -70,6 +70,12 @@ class Ledger:
         self.stats.inc_value(f"mediamon/requested/{kind}")
         return request
 
+    def transfer(self, ticket: int | None, kind: str) -> None:
+        """The request went to the shared frontier: the process that takes it from there asks
+        for it and counts its outcome, so this one forgets it (no outcome, not requested)."""
+        if ticket is not None and self.open.pop(ticket, None) is not None:
+            self.stats.inc_value(f"mediamon/requested/{kind}", -1)
+
     def close(
         self, ticket: int | None, section: str, reason: str = "", detail: str | None = None
     ) -> bool:

@@ -106,6 +106,11 @@ class ExtractPipeline:
         from mediamon.crawler.workers import acquire
 
         self.pool = acquire(self.workers)
+        if self.pool is None:
+            # extraction in this process: pay its imports (seconds) now, not on the first page,
+            # where they would stop the reactor with requests under way
+            import mediamon.documents.extract
+            import mediamon.documents.listing  # noqa: F401
 
     def close_spider(self) -> None:
         from mediamon.crawler.workers import release

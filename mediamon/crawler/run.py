@@ -17,7 +17,7 @@ from typing import Any
 from mediamon.corpus.connection import connect
 from mediamon.corpus.runs import start_run, update_run
 from mediamon.corpus.seeding import ensure_corpus
-from mediamon.crawler.sources import Source, load_sources
+from mediamon.crawler.sources import FrontierSettings, Source, load_frontier, load_sources
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +88,27 @@ def check_topic_file(path: Path | None) -> None:
     TopicModel.from_toml(path)
 
 
+FRONTIER = "mediamon.crawler.frontier_scrapy."
+
+
+def frontier_settings(shared: FrontierSettings) -> dict[str, Any]:
+    """Scrapy settings for a crawl on the shared frontier (crawler/frontier.py)."""
+    from mediamon.crawler import settings as base
+
+    spider_mw = {**base.SPIDER_MIDDLEWARES, FRONTIER + "FrontierSpiderMiddleware": 10}
+    handler = FRONTIER + "SharedPolitenessHandler"
+    return {
+        "SCHEDULER": FRONTIER + "FrontierScheduler",
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "SCHEDULER_PERSIST": True,
+        "REDIS_URL": shared.url,
+        "MEDIAMON_FRONTIER": shared.url,
+        "MEDIAMON_FRONTIER_LEASE": shared.lease_seconds,
+        "SPIDER_MIDDLEWARES": spider_mw,
+        "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
+    }
+
+
 def scrapy_settings(db: Path, sources_file: Path, run_id: str, **overrides: Any) -> Any:
     from scrapy.settings import Settings
 
@@ -108,9 +129,14 @@ def run_crawl(
     max_pages: int = 0,
     progress: bool = False,
     log_level: str = "WARNING",
+    frontier: str | None = None,
     **overrides: Any,
 ) -> CrawlReport:
-    """Crawl the sources into the corpus; blocks until every source is done."""
+    """Crawl the sources into the corpus; blocks until every source is done.
+
+    frontier: a Redis URL (else the sources file's `[frontier]`): this process shares its
+    queue, seen-set and per-host delay with every other crawl of the same sources there.
+    """
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
@@ -119,6 +145,12 @@ def run_crawl(
     from mediamon.crawler.spiders import SourceSpider
 
     sources: list[Source] = load_sources(sources_file, only)
+    shared = load_frontier(sources_file, frontier)
+    if shared is not None:  # fail in one line before anything starts
+        from mediamon.crawler import frontier as shared_frontier
+
+        shared_frontier.connect(shared.url).close()
+        overrides.update(frontier_settings(shared))
     topic_file = overrides.get("MEDIAMON_TOPIC")
     check_topic_file(Path(topic_file) if topic_file else None)
     ensure_corpus(db)

@@ -83,3 +83,20 @@ def load_sources(path: Path, only: list[str] | None = None) -> list[Source]:
             raise InputError(f"{path}: no source {missing[0]!r}; known: {', '.join(sorted(known))}")
         sources = [s for s in sources if s.id in only]
     return sources
+
+
+@dataclass(frozen=True)
+class FrontierSettings:
+    """Where crawl processes share their frontier (`[frontier]` or `--frontier`)."""
+
+    url: str
+    lease_seconds: float = 60.0
+
+
+def load_frontier(path: Path, url: str | None = None) -> FrontierSettings | None:
+    """The sources file's `[frontier]`, with `url` (the command line's) taking precedence."""
+    entry = schema.load(path).frontier
+    lease = entry.lease_seconds if entry is not None else 60.0
+    if url:
+        return FrontierSettings(url, lease)
+    return FrontierSettings(entry.url, lease) if entry is not None else None

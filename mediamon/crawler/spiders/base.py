@@ -73,7 +73,12 @@ class BaseSpider(scrapy.Spider):
         spider.db = Path(settings.get("MEDIAMON_DB"))
         spider.max_pages = settings.getint("MEDIAMON_MAX_PAGES")
         # per-source politeness: Scrapy reads these when the crawl starts (after from_crawler)
-        crawler.settings.set("DOWNLOAD_DELAY", spider.source.delay, priority="spider")
+        # with a shared frontier the delay is held in Redis across processes (frontier.py)
+        shared = bool(settings.get("MEDIAMON_FRONTIER"))
+        local_delay = 0.0 if shared else spider.source.delay
+        crawler.settings.set("DOWNLOAD_DELAY", local_delay, priority="spider")
+        if shared:  # take from the shared queue only what this process can work on now
+            crawler.settings.set("CONCURRENT_REQUESTS", spider.source.concurrency, "spider")
         crawler.settings.set(
             "CONCURRENT_REQUESTS_PER_DOMAIN", spider.source.concurrency, priority="spider"
         )
@@ -98,10 +103,19 @@ class BaseSpider(scrapy.Spider):
             self.crawler.stats.set_value("mediamon/failure", str(exc))
             logger.error("source %s cannot start: %s", self.source_id, exc)
             return
+        frontier = getattr(self, "frontier", None)
+        if frontier is not None and not frontier.claim_seeding():
+            return  # another process seeds this cycle: this one takes from the shared queue
+        for request in self.seed_requests():
+            yield request
+        if frontier is not None:
+            frontier.seeded()
+
+    def seed_requests(self) -> Iterator[scrapy.Request]:
+        """The requests every strategy of the source starts from."""
         for strategy in self.strategies:
             if strategy in self.source.strategies:
-                for request in getattr(self, self.starters[strategy])():
-                    yield request
+                yield from getattr(self, self.starters[strategy])()
 
     def _listing(self, url: str, callback: Any, kind: str) -> scrapy.Request:
         # Feeds and sitemaps are always fetched whole: a 304 would hide the entries that a
@@ -204,6 +218,9 @@ class BaseSpider(scrapy.Spider):
         store = getattr(self, "store", None)
         if store is not None:
             store.record_failure(request, reason, self.source.id)
+        frontier = getattr(self, "frontier", None)
+        if frontier is not None:  # an error is an outcome: the request is done
+            frontier.request_done(request.meta.get("mm_lease"))
 
 
 def _header(headers: Any, name: bytes) -> str | None:
