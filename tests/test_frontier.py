@@ -2,8 +2,8 @@
 
 Real processes, a real redis-server (tests/services.py) and a real site on 127.0.0.1
 (tests/articlesite.py), whose request log says what was fetched, when, and conditionally or not.
-The corpus the processes share is one parameter (`shared_corpus`): a DuckDB file today, whose
-lock they take in turn.
+The corpus the processes share (`shared_corpus`) is a DuckLake lake on a SQLite catalog, which
+they write at once; the reference crawl of one process writes a DuckDB file.
 """
 
 import itertools
@@ -32,8 +32,11 @@ ENV = {"MEDIAMON_LOCK_TIMEOUT": "60", "MEDIAMON_EXTRACT_WORKERS": "0"}
 
 
 def shared_corpus(tmp_path: Path) -> str:
-    """What the crawl processes write to (`--db`): the one line to change for a lake."""
-    return str(tmp_path / "shared.duckdb")
+    """What the crawl processes write to (`--db`): a new lake (its catalog on SQLite)."""
+    db = f"ducklake:sqlite:{tmp_path / 'lake' / 'catalog.sqlite'}"
+    out = run_mediamon("--db", db, "lake", "init", "--data-path", str(tmp_path / "lake" / "data"))
+    assert out.returncode == 0, out.stderr
+    return db
 
 
 @pytest.fixture

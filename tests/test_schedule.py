@@ -532,3 +532,19 @@ def test_cron_next_times_agree_with_the_previous_implementation() -> None:
             assert new.next_after(start) == _old_next_after(old, start), (expr, new, start)
             compared += 1
     assert compared >= 1800 and refused >= 50, (len(exprs), refused, compared)
+
+
+def test_a_lake_has_its_scheduler_lock_on_this_machine(tmp_path: Path) -> None:
+    """A lake is no file to lock beside: its lock lives in this machine's runtime folder, and
+    still keeps a second scheduler for the same lake out."""
+    from mediamon.schedule.scheduler import SchedulerBusyError, SchedulerLock, lock_path
+
+    lake = Path(f"ducklake:sqlite:{tmp_path / 'catalog.sqlite'}")
+    other = Path(f"ducklake:sqlite:{tmp_path / 'other.sqlite'}")
+    assert lock_path(lake) != lock_path(other)
+    assert not str(lock_path(lake)).startswith("ducklake:")
+    with SchedulerLock(lake):
+        with pytest.raises(SchedulerBusyError), SchedulerLock(lake):
+            pass
+        with SchedulerLock(other):
+            pass

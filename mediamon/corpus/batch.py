@@ -96,11 +96,14 @@ class BatchWriter:
         max_wait: float = 2.0,
         on_flush: Callable[[duckdb.DuckDBPyConnection, WriteResult], None] | None = None,
         background: bool = False,
+        on_commit: Callable[[WriteResult], None] | None = None,
     ) -> None:
         self.path = path
         self.batch_size = batch_size
         self.max_wait = max_wait
         self.on_flush = on_flush
+        # after the batch's transaction committed: on a lake `on_flush` may run more than once
+        self.on_commit = on_commit
         self.result = WriteResult()
         self.failure: str | None = None  # the first failed batch's reason
         self.failed_documents = 0
@@ -183,6 +186,8 @@ class BatchWriter:
 
         with connect(self.path, create=True) as con:
             batch = write_transaction(con, step)
+        if self.on_commit is not None:
+            self.on_commit(batch)
         logger.debug("wrote batch: %s", dict(batch.counts))
         with self._lock:
             self.result.merge(batch)

@@ -4,6 +4,7 @@ import datetime as dt
 from pathlib import Path
 
 from mediamon.corpus.connection import connect
+from mediamon.corpus.lake import is_lake
 
 # etag, last_modified, stored as a document, when fetched
 Known = tuple[str | None, str | None, bool, dt.datetime | None]
@@ -11,7 +12,7 @@ Known = tuple[str | None, str | None, bool, dt.datetime | None]
 
 def known_pages(db: Path) -> dict[str, Known]:
     """Pages the corpus has fetched before (not feeds or sitemaps), keyed by canonical URL."""
-    if not db.exists():
+    if not is_lake(db) and not db.exists():
         return {}
     with connect(db, read_only=True) as con:
         rows = con.execute(

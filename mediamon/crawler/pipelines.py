@@ -206,6 +206,7 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         from mediamon.corpus.connection import connect
+        from mediamon.corpus.lake import write_transaction
         from mediamon.corpus.runs import start_run
         from mediamon.corpus.seeding import ensure_corpus
 
@@ -214,8 +215,9 @@ class StorePipeline:
         assert spider is not None
         source = getattr(spider, "source", None)
         if self.run_id is None:  # `scrapy crawl` without mediamon: the spider owns a run
+            command, ids = f"scrapy {spider.name}", [source.id] if source else []
             with connect(self.db) as con:
-                self.run_id = start_run(con, f"scrapy {spider.name}", [source.id] if source else [])
+                self.run_id = write_transaction(con, lambda c: start_run(c, command, ids))
             self.own_run = True
         # one writer thread for every source of the process: no two transactions at once
         self.writer = BatchWriter(self.db, self.batch_size, self.batch_seconds, background=True)
@@ -344,6 +346,7 @@ class StorePipeline:
 
     def close_spider(self) -> None:
         from mediamon.corpus.connection import connect
+        from mediamon.corpus.lake import write_transaction
         from mediamon.corpus.runs import update_run
         from mediamon.crawler.figures import source_stats, systematic_failure
 
@@ -364,8 +367,9 @@ class StorePipeline:
             failure = self.failure or systematic_failure(figures)
             if failure:
                 figures["failure"] = failure
+            run_id, status = self.run_id, "failed" if failure else "ok"
             with connect(self.db) as con:
-                update_run(con, self.run_id, figures, "failed" if failure else "ok")
+                write_transaction(con, lambda c: update_run(c, run_id, figures, status))
 
 
 def _decode(value: bytes | None) -> str | None:

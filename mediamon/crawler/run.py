@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mediamon.corpus.connection import connect
+from mediamon.corpus.lake import write_transaction
 from mediamon.corpus.runs import start_run, update_run
 from mediamon.corpus.seeding import ensure_corpus
 from mediamon.crawler.sources import FrontierSettings, Source, load_frontier, load_sources
@@ -155,7 +156,7 @@ def run_crawl(
     check_topic_file(Path(topic_file) if topic_file else None)
     ensure_corpus(db)
     with connect(db) as con:  # start_run also marks runs of killed processes interrupted
-        run_id = start_run(con, "crawl", [s.id for s in sources])
+        run_id = write_transaction(con, lambda c: start_run(c, "crawl", [s.id for s in sources]))
 
     settings = scrapy_settings(
         db,
@@ -210,7 +211,7 @@ def run_crawl(
             "sources": report.sources,
         }
         with connect(db) as con:
-            update_run(con, run_id, totals, report.status)
+            write_transaction(con, lambda c: update_run(c, run_id, totals, report.status))
     if report.status != "interrupted":
         from mediamon.corpus.searchindex import refresh_after_write
 

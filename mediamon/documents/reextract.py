@@ -96,6 +96,7 @@ def reextract(
     from mediamon.corpus.archive import update_relevance
     from mediamon.corpus.batch import BatchWriter
     from mediamon.corpus.connection import connect
+    from mediamon.corpus.lake import write_transaction
     from mediamon.corpus.runs import start_run, update_run
     from mediamon.corpus.searchindex import refresh_after_write
 
@@ -107,15 +108,23 @@ def reextract(
     if on_total is not None:
         on_total(len(urls))
     with connect(db) as con:
-        run_id = start_run(con, "reextract", [source_id] if source_id else [])
+        run_id = write_transaction(
+            con, lambda c: start_run(c, "reextract", [source_id] if source_id else [])
+        )
     report = ReextractReport(run_id=run_id)
     scores: dict[str, float] = {}  # documents kept as they were, with their new relevance
 
+    written: dict[str, int] = {}  # what the transaction in hand wrote, counted once it commits
+
     def flush_scores(con: Any, _batch: Any) -> None:
-        report.relevance_changed += update_relevance(con, scores)
+        # on a lake this may run again after a lost commit: keep the scores until one commits
+        written["changed"] = update_relevance(con, scores)
+
+    def committed(_batch: Any = None) -> None:
+        report.relevance_changed += written.pop("changed", 0)
         scores.clear()
 
-    writer = BatchWriter(db, batch_size=batch_size, on_flush=flush_scores)
+    writer = BatchWriter(db, batch_size=batch_size, on_flush=flush_scores, on_commit=committed)
     status = "failed"
     try:
         with writer:
@@ -126,7 +135,8 @@ def reextract(
                     advance(1)
         if scores:  # documents of the last batch that were written unchanged
             with connect(db) as con:
-                flush_scores(con, None)
+                write_transaction(con, lambda c: flush_scores(c, None))
+            committed()
         status = "ok"
     except KeyboardInterrupt:
         status = "interrupted"
@@ -135,7 +145,7 @@ def reextract(
         report.documents = dict(writer.result.counts)
         try:
             with connect(db) as con:
-                update_run(con, run_id, report.stats(), status)
+                write_transaction(con, lambda c: update_run(c, run_id, report.stats(), status))
         except Exception:  # the run row is bookkeeping; never mask the real error
             logger.warning("could not record the end of run %s", run_id, exc_info=True)
     if status == "ok":

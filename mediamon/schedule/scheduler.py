@@ -10,11 +10,13 @@ step's, which `schedule --once` exits with.
 
 import datetime as dt
 import fcntl
+import hashlib
 import logging
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ from types import FrameType
 from typing import IO, Any
 
 from mediamon.corpus.connection import connect
+from mediamon.corpus.lake import is_lake
 from mediamon.corpus.runs import last_crawl, now
 from mediamon.errors import MediamonError
 from mediamon.schedule.timing import Cron
@@ -67,11 +70,21 @@ class Cycle:
         )
 
 
+def lock_path(db: Path) -> Path:
+    """Beside a corpus file; for a lake, in this machine's runtime folder, named after the
+    catalog (schedulers on other machines share the lake through the frontier's own lock)."""
+    if not is_lake(db):
+        return db.with_name(db.name + ".schedule.lock")
+    digest = hashlib.sha256(str(db).encode()).hexdigest()[:16]
+    base = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir())
+    return base / f"mediamon-lake-{digest}.schedule.lock"
+
+
 class SchedulerLock:
     """An exclusive lock file beside the corpus; the kernel drops it if we are killed."""
 
     def __init__(self, db: Path) -> None:
-        self.path = db.with_name(db.name + ".schedule.lock")
+        self.path = lock_path(db)
         self._file: IO[str] | None = None
 
     def __enter__(self) -> "SchedulerLock":
