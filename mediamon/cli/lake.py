@@ -103,6 +103,37 @@ def export(ctx: click.Context, corpus: Path) -> None:
     click.echo(f"Exported {db} to {corpus}: {_summary(report.tables)}.")
 
 
+@lake.command()
+@click.option(
+    "--keep-days",
+    type=float,
+    default=7.0,
+    show_default=True,
+    help="Keep snapshots (and the files they name) this many days; older ones are expired.",
+)
+@click.pass_context
+def compact(ctx: click.Context, keep_days: float) -> None:
+    """Merge the lake's small files and let go of old snapshots.
+
+    Every batch a writer commits adds a few small Parquet files and a snapshot; run this daily
+    or weekly (writers may go on meanwhile). Snapshots older than --keep-days are expired and the
+    files only they named are deleted: back up the catalog more often than that.
+
+    \b
+    Example:
+      mediamon --db ducklake:sqlite:/srv/lake/catalog.sqlite lake compact --keep-days 7
+    """
+    from mediamon.corpus.lakemaint import compact as compact_lake
+
+    db = _lake(ctx)
+    report = compact_lake(db, keep_days)
+    click.echo(
+        f"Compacted {db}: {report.files_before} -> {report.files_after} data files "
+        f"({report.bytes_before / 1e6:.1f} -> {report.bytes_after / 1e6:.1f} MB); "
+        f"{report.snapshots_expired} snapshots expired, {report.files_deleted} old files deleted."
+    )
+
+
 def _summary(tables: dict[str, int]) -> str:
     if not any(tables.values()):
         return "nothing new"
