@@ -3,7 +3,7 @@
     python benchmarks/bench_timeline.py --db CORPUS [--runs 5] [--json FILE]
     python benchmarks/bench_timeline.py --db CORPUS --shape   # once, on a generated corpus
 
---db is what `mediamon --db` takes (a file, or later a `ducklake:...` lake). Every figure is the
+--db is what `mediamon --db` takes (a file, or a `ducklake:...` lake). Every figure is the
 median of --runs warm runs after one warm-up, in one process; the commands are also timed as
 processes, with a bare process start (`python -c "import mediamon.cli"`) reported beside them.
 The targets (issue 13, item 5), at 1M documents and 2M stances on a file corpus: the weekly
