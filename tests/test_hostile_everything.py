@@ -38,6 +38,10 @@ CASES: dict[str, list[str]] = {
     "config path": ["config", "path", "no-such-file"],
     "config show": ["config", "show", "no-such-file"],
     "config check": ["config", "check", str(CONFIG / "binary.toml")],
+    "lake init": ["lake", "init", "--data-path", "{out}-data"],
+    "lake import": ["lake", "import", str(HOSTILE / "query" / "sqlite.duckdb")],
+    "lake export": ["lake", "export", "{out}.duckdb"],
+    "lake compact": ["lake", "compact"],
 }
 # what reads a configuration file, and the option that names it
 CONFIG_READERS: dict[str, list[str]] = {
@@ -88,6 +92,25 @@ def test_every_command_refuses_a_file_that_is_not_a_corpus(corpus: str, tmp_path
         result = run_mediamon("--db", str(db), *args, timeout=300)
         one_line_error(args, result)
         assert db.read_bytes() == before, f"mediamon {' '.join(args)} changed {corpus}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("corpus", NOT_CORPORA)
+def test_every_command_refuses_a_lake_catalog_that_is_not_one(corpus: str, tmp_path: Path) -> None:
+    """`--db ducklake:sqlite:FILE` where FILE is someone else's SQLite database, an empty file
+    or text: one line, and the file is not written (DuckLake would add its tables to it)."""
+    catalog = tmp_path / corpus
+    catalog.write_bytes((HOSTILE / "query" / corpus).read_bytes())
+    before = catalog.read_bytes()
+    for name, template in CASES.items():
+        if name.startswith("config") or name == "schedule":
+            continue
+        args = [a.replace("{out}", str(tmp_path / "out")) for a in template]
+        result = run_mediamon("--db", f"ducklake:sqlite:{catalog}", *args, timeout=300)
+        one_line_error(args, result)
+        if name != "lake import":  # whose own argument is a hostile file too
+            assert "catalog" in result.stderr or "lake" in result.stderr, result.stderr
+        assert catalog.read_bytes() == before, f"mediamon {' '.join(args)} changed {corpus}"
 
 
 @pytest.mark.parametrize("reader", sorted(CONFIG_READERS))

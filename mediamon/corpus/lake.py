@@ -180,8 +180,9 @@ def open_lake(
     kind = catalog_kind(db)
     if kind == "sqlite":
         path = sqlite_file(db)
-        if data_path is None and not path.is_file():
+        if data_path is None and not path.exists():
             raise CorpusNotFoundError(f"no lake at {db}; {init_hint(db)}")
+        _check_catalog_file(db, path)
         if data_path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             _sqlite_wal(path)
@@ -206,6 +207,35 @@ def open_lake(
         con.close()
         raise
     return con
+
+
+def _check_catalog_file(db: str | Path, path: Path) -> None:
+    """Refuse a file that is not a lake's SQLite catalog before DuckLake writes its tables into
+    it: mediamon never writes into a database it did not create."""
+    if not path.exists():
+        return
+    if path.is_dir():
+        raise LakeError(f"{path} is a directory; a lake's SQLite catalog is a file ({db})")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        raise LakeError(f"cannot read the lake's catalog {path}: {exc.strerror or exc}") from None
+    new_path = "pass the catalog `lake init` made, or a new path for one"
+    if not head:
+        raise LakeError(f"{path} is an empty file, not a lake's catalog; {new_path}")
+    if head != b"SQLite format 3\x00":
+        raise LakeError(f"{path} is not a SQLite database, so not a lake's catalog; {new_path}")
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as sq:
+            names = {r[0] for r in sq.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.Error:
+        return  # busy or unreadable here: DuckLake says what it finds
+    if names and "ducklake_metadata" not in names:
+        raise LakeError(
+            f"{path} is a SQLite database of something else (no DuckLake tables), and mediamon "
+            f"never writes into a database it did not create; {new_path}"
+        )
 
 
 def _sqlite_wal(path: Path) -> None:
