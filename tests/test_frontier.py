@@ -104,6 +104,26 @@ def documents(db: str) -> list[tuple[Any, ...]]:
     return [tuple(row.values()) for row in json.loads(out.stdout)]
 
 
+def analyse_while(procs: list[subprocess.Popen[str]], db: str, tmp_path: Path) -> int:
+    """Analysts' commands on the shared corpus while the crawlers write it: every one answers.
+    Returns how many rounds began while a crawler was still running."""
+    commands = [
+        ["query", "select count(*) as n from documents", "--format", "json"],
+        ["search", "encryption"],
+        ["export", "timeline", "-o", str(tmp_path / "timeline.csv")],
+        ["report", "-o", str(tmp_path / "report.html")],
+    ]
+    rounds = 0
+    while True:
+        if all(proc.poll() is not None for proc in procs):
+            return rounds
+        for args in commands:
+            out = run_mediamon("--db", db, *args, timeout=120)
+            assert out.returncode == 0, (args, out.stderr)
+            assert "Traceback" not in out.stderr
+        rounds += 1
+
+
 def without_host(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Rows with the site's path instead of its URL (each test serves on its own port)."""
     return [("/" + url.split("/", 3)[3], *rest) for url, *rest in rows]
@@ -128,10 +148,12 @@ def test_three_processes_fetch_every_article_once(
     db = shared_corpus(tmp_path)
     logs = [tmp_path / f"crawl{i}.log" for i in range(3)]
     procs = [start_crawl(db, sources, redis.url, log) for log in logs]
+    answered = analyse_while(procs, db, tmp_path)
     codes = finish(procs)
     assert codes == [0, 0, 0], [log.read_text()[-2000:] for log in logs]
     for log in logs:
         assert "Traceback" not in log.read_text()
+    assert answered >= 1  # analysts' commands answered while the crawlers wrote
 
     fetched = Counter(path for _, path, _, _ in site.article_fetches())
     assert set(fetched) == set(site.article_paths)
