@@ -158,3 +158,41 @@ def test_sources_file_messages_keep_their_brackets(tmp_path: Path) -> None:
     out = run_mediamon("--db", str(db), "crawl", "--sources", str(table))
     assert out.returncode == 2 and "[[sources]]" in out.stderr, out.stderr
     assert out.stderr.strip().count("\n") == 0
+
+
+def test_csv_hands_plain_columns_over_as_they_are_and_writes_the_same() -> None:
+    """The CSV fast path (columns of str, numbers, booleans, dates as they are) writes exactly
+    what formatting every cell writes, for every type a query can give."""
+    import csv
+    import datetime as dt
+    import decimal
+    import io
+    import uuid
+
+    from mediamon.cli.output import _cell, write_rows
+
+    rows = [
+        (
+            dt.date(2020, 1, 1) + dt.timedelta(days=i),
+            None if i % 3 == 0 else f"Actor, {i}\n",
+            i,
+            0.1 * i,
+            i % 2 == 0,
+            dt.datetime(2020, 1, 1, 3, 4, i % 60),
+            decimal.Decimal("1.50"),
+            [1, None],
+            {"a": i},
+            b"xy",
+            uuid.UUID(int=i),
+            None,
+        )
+        for i in range(50)
+    ]
+    columns = [f"c{i}" for i in range(12)]
+    fast = io.StringIO()
+    write_rows(columns, rows, "csv", fast)
+    slow = io.StringIO()
+    writer = csv.writer(slow, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([_cell(v) for v in row] for row in rows)
+    assert fast.getvalue() == slow.getvalue()
