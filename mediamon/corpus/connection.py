@@ -263,6 +263,11 @@ def _connect_lake(
         con.close()
 
 
+def corpus_exists(db: str | Path) -> bool:
+    """Whether there is a corpus to open: a file, or a lake's catalog."""
+    return lake.exists(db) if lake.is_lake(db) else Path(db).exists()
+
+
 def _translate_chain(exc: BaseException, db: Path) -> NotACorpusError | None:
     """translate() for the error or what it was raised while handling: a failed ROLLBACK
     after a failed COMMIT names the transaction, and the cause is the error before it."""

@@ -3,8 +3,7 @@
 import datetime as dt
 from pathlib import Path
 
-from mediamon.corpus.connection import connect
-from mediamon.corpus.lake import is_lake
+from mediamon.corpus.connection import connect, corpus_exists
 
 # etag, last_modified, stored as a document, when fetched
 Known = tuple[str | None, str | None, bool, dt.datetime | None]
@@ -12,7 +11,7 @@ Known = tuple[str | None, str | None, bool, dt.datetime | None]
 
 def known_pages(db: Path) -> dict[str, Known]:
     """Pages the corpus has fetched before (not feeds or sitemaps), keyed by canonical URL."""
-    if not is_lake(db) and not db.exists():
+    if not corpus_exists(db):
         return {}
     with connect(db, read_only=True) as con:
         rows = con.execute(

@@ -7,8 +7,7 @@ import duckdb
 
 from mediamon.config import seeds as seeds_schema
 from mediamon.config.seeds import Seed
-from mediamon.corpus.connection import connect
-from mediamon.corpus.lake import is_lake
+from mediamon.corpus.connection import connect, corpus_exists
 from mediamon.corpus.runs import mark_interrupted_runs
 from mediamon.corpus.store import DocumentRecord, WriteResult, write_documents
 
@@ -51,7 +50,7 @@ def load_seeds(con: duckdb.DuckDBPyConnection) -> WriteResult:
 
 def init_corpus(path: Path) -> tuple[bool, WriteResult]:
     """Create (or upgrade) the corpus and load the seeds; safe to run again."""
-    existed = is_lake(path) or path.exists()
+    existed = corpus_exists(path)
     with connect(path, create=True) as con:
         mark_interrupted_runs(con)
         result = load_seeds(con)
@@ -64,5 +63,5 @@ def ensure_corpus(path: Path) -> None:
     A lake is never created here (`mediamon lake init` does, with its data path): opening a
     missing one says so.
     """
-    if not is_lake(path) and not path.exists():
+    if not corpus_exists(path):
         init_corpus(path)
