@@ -18,8 +18,9 @@ import random
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
+
+from tests.staticsite import LoopbackSite
 
 WORDS = [
     "encryption",
@@ -125,16 +126,14 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
 
 
-class ArticleSite:
+class ArticleSite(LoopbackSite):
     def __init__(self, n: int = 300, latency: float = 0.0, sitemaps: int = 3) -> None:
         self.latency = latency
         self.lock = threading.Lock()
         self.log: list[tuple[float, str, bool, int]] = []
         self.pages: dict[str, tuple[str, bytes]] = {}
         self.dates: dict[str, str] = {}
-        self._server = _Server(self)
-        self.port = int(self._server.server_address[1])
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._serve(_Server(self))
         self.article_paths = [f"/news/{n:04d}-story.html" for n in range(n)]
         xml = "text/xml; charset=utf-8"
         self.add("/robots.txt", "User-agent: *\nAllow: /\n", "text/plain")
@@ -162,30 +161,9 @@ class ArticleSite:
             self.add(path, html)
             self.dates[path] = day
 
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
     def add(self, path: str, body: str, content_type: str = "text/html; charset=utf-8") -> None:
         self.pages[path] = (content_type, body.encode("utf-8"))
 
     def article_fetches(self, since: int = 0) -> list[tuple[float, str, bool, int]]:
         with self.lock:
             return [entry for entry in self.log[since:] if entry[1].startswith("/news/")]
-
-    def __enter__(self) -> ArticleSite:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)

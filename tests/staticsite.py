@@ -12,7 +12,7 @@ import collections
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 from urllib.parse import unquote, urlsplit
 
 
@@ -46,14 +46,14 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
 
 
-class StaticSite:
-    def __init__(self) -> None:
-        self.pages: dict[str, tuple[int, str, bytes]] = {}
-        self.hits: collections.Counter[str] = collections.Counter()
-        self.lock = threading.Lock()
-        self._server = _Server(self)
-        self.port = int(self._server.server_address[1])
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+class LoopbackSite:
+    """A server on a free 127.0.0.1 port, served from a thread while the `with` block runs;
+    a site gives `_serve` its server (which knows its handler)."""
+
+    def _serve(self, server: ThreadingHTTPServer) -> None:
+        self._server = server
+        self.port = int(server.server_address[1])
+        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
 
     @property
     def base(self) -> str:
@@ -62,12 +62,7 @@ class StaticSite:
     def url(self, path: str) -> str:
         return self.base + path
 
-    def add(self, path: str, body: bytes | str, content_type: str = "text/html; charset=utf-8"):
-        data = body.encode("utf-8") if isinstance(body, str) else body
-        with self.lock:
-            self.pages[path] = (200, content_type, data)
-
-    def __enter__(self) -> StaticSite:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -80,3 +75,16 @@ class StaticSite:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+
+class StaticSite(LoopbackSite):
+    def __init__(self) -> None:
+        self.pages: dict[str, tuple[int, str, bytes]] = {}
+        self.hits: collections.Counter[str] = collections.Counter()
+        self.lock = threading.Lock()
+        self._serve(_Server(self))
+
+    def add(self, path: str, body: bytes | str, content_type: str = "text/html; charset=utf-8"):
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        with self.lock:
+            self.pages[path] = (200, content_type, data)
