@@ -237,6 +237,31 @@ def test_a_name_the_ner_missed_is_an_actor_when_an_apposition_says_so(nlp: Langu
     assert doc._.mm_actors[names["Quillchat"].actor_id].type == "company"
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        (
+            "The Ruritanian Committee on Digital Affairs and Security voted on Tuesday.",
+            "Ruritanian Committee on Digital Affairs and Security",
+        ),
+        (
+            "A spokesperson for the Ministry of the Interior declined to comment.",
+            "Ministry of the Interior",
+        ),
+        (
+            "The Elbonian Office of Online Harms Control fined the app.",
+            "Elbonian Office of Online Harms Control",
+        ),
+        # a day is not part of the name
+        ("The Freedonian Council on Friday backed the plan.", "Freedonian Council"),
+    ],
+)
+def test_an_organisation_name_goes_on_past_of_and_on(nlp: Language, text: str, name: str) -> None:
+    doc = nlp(make_doc(nlp, text, None, None, None))
+    names = {doc._.mm_actors[m.actor_id].name for m in doc._.mm_mentions}
+    assert name in names, names
+
+
 def test_a_cue_counts_for_the_target_of_its_paragraph_only(nlp: Language) -> None:
     on_topic = (
         "Halyard Chat encrypts every conversation end to end.\n\n"

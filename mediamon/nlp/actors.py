@@ -18,6 +18,26 @@ from mediamon.config.actors import TYPES as TYPES  # the registry's types, re-ex
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 _CAPITAL = r"^[A-Z][\w'’.&-]*$"
 _NOT_FIRST = ["The", "A", "An", "This", "That", "Its", "Their", "His", "Her", "Our", "In", "On"]
+# A capitalised word that can go on an organisation's name after "of"/"on"/"for": not a day or
+# month ("the Council on Friday") and not a word that opens a sentence.
+_TAIL_WORD: dict[str, Any] = {
+    "TEXT": {"REGEX": _CAPITAL},
+    "IS_STOP": False,
+    "ORTH": {
+        "NOT_IN": [
+            *("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()),
+            *("January February March April May June July August September".split()),
+            *("October November December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split()),
+        ]
+    },
+}
+_LINK: dict[str, Any] = {"LOWER": {"IN": ["of", "on", "for"]}}
+_THE: dict[str, Any] = {"LOWER": "the", "OP": "?"}
+_NAME_TAILS: list[list[dict[str, Any]]] = [
+    [_LINK, _THE, {**_TAIL_WORD, "OP": "{1,4}"}],
+    # "on Intelligence and Security", "of Health and Human Services"
+    [_LINK, _THE, {**_TAIL_WORD, "OP": "{1,3}"}, {"LOWER": "and"}, {**_TAIL_WORD, "OP": "{1,3}"}],
+]
 
 
 @dataclass(frozen=True)
@@ -193,20 +213,18 @@ class ActorRegistry:
         """Token patterns for unregistered organisations and titled people (no id)."""
         out: list[dict[str, Any]] = []
         if self.org_heads:
-            out.append(
-                {
-                    "label": "ORG",
-                    "pattern": [
-                        {
-                            "TEXT": {"REGEX": _CAPITAL},
-                            "IS_STOP": False,
-                            "ORTH": {"NOT_IN": _NOT_FIRST},
-                        },
-                        {"TEXT": {"REGEX": _CAPITAL}, "OP": "{0,4}"},
-                        {"ORTH": {"IN": self.org_heads}},
-                    ],
-                }
-            )
+            lead: list[dict[str, Any]] = [
+                {"TEXT": {"REGEX": _CAPITAL}, "IS_STOP": False, "ORTH": {"NOT_IN": _NOT_FIRST}},
+                {"TEXT": {"REGEX": _CAPITAL}, "OP": "{0,4}"},
+                {"ORTH": {"IN": self.org_heads}},
+            ]
+            out.append({"label": "ORG", "pattern": lead})
+            # The NER cuts "Committee on Internal Affairs" and "Office of Foreign Assets Control"
+            # at the preposition; the ruler's longest match keeps the name whole. Either a head
+            # with words before it or a head that opens the name ("Ministry of the Interior").
+            for start in (lead, [{"ORTH": {"IN": self.org_heads}}]):
+                for tail in _NAME_TAILS:
+                    out.append({"label": "ORG", "pattern": start + tail})
         if self.person_titles:
             out.append(
                 {
