@@ -6,7 +6,8 @@
 Every (actor, target) candidate of a training text (mediamon/nlp/features.py, from the pipeline
 with the rules alone) gets the label of the gold fact its actor resolves to, or `none`. Sources:
 the real-text train split (evaluation/real/, weighted higher), the extra real passages
-(evaluation/real/extra/) and the fictional set stance_eval.jsonl; the real dev split and the fictional dev2 and test sets are never trained on.
+(evaluation/real/extra/) and the fictional set stance_eval.jsonl; the real dev split and the
+fictional dev2 and test sets are never trained on.
 A multinomial logistic regression is fitted, its probabilities calibrated by one temperature
 fitted on out-of-fold predictions (folds by article), and the result written as plain JSON.
 Besides the candidate's features it reads the mean word-piece vector of the sentences where the

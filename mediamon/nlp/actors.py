@@ -18,18 +18,45 @@ from mediamon.config.actors import TYPES as TYPES  # the registry's types, re-ex
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 _CAPITAL = r"^[A-Z][\w'’.&-]*$"
 _NOT_FIRST = ["The", "A", "An", "This", "That", "Its", "Their", "His", "Her", "Our", "In", "On"]
+_DATE_WORDS = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Sept",
+    "Oct",
+    "Nov",
+    "Dec",
+]
 # A capitalised word that can go on an organisation's name after "of"/"on"/"for": not a day or
-# month ("the Council on Friday") and not a word that opens a sentence.
+# month ("the Council on Friday").
 _TAIL_WORD: dict[str, Any] = {
     "TEXT": {"REGEX": _CAPITAL},
     "IS_STOP": False,
-    "ORTH": {
-        "NOT_IN": [
-            *("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()),
-            *("January February March April May June July August September".split()),
-            *("October November December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split()),
-        ]
-    },
+    "ORTH": {"NOT_IN": _DATE_WORDS},
 }
 _LINK: dict[str, Any] = {"LOWER": {"IN": ["of", "on", "for"]}}
 _THE: dict[str, Any] = {"LOWER": "the", "OP": "?"}
