@@ -262,6 +262,27 @@ def test_an_organisation_name_goes_on_past_of_and_on(nlp: Language, text: str, n
     assert name in names, names
 
 
+def mentioned(nlp: Language, text: str) -> set[str]:
+    doc = nlp(make_doc(nlp, text, None, None, None))
+    return {doc._.mm_actors[m.actor_id].name for m in doc._.mm_mentions}
+
+
+def test_an_unnamed_government_that_acts_is_an_actor(nlp: Language) -> None:
+    acting = "Quillchat said it would stay. The government is funding a campaign against it."
+    assert "the government" in mentioned(nlp, acting)
+    # named once, "the government" is that government, not a second actor
+    named = "The Ruritanian government spoke first. The government is funding a campaign."
+    assert mentioned(nlp, named) == {"Ruritanian government"}
+    # a setting, not an actor
+    assert not mentioned(nlp, "Trust in the government fell, a poll of Ruritanian voters found.")
+
+
+def test_a_state_listed_beside_organisations_is_one_of_the_parties(nlp: Language) -> None:
+    text = "The app gave way after months of pressure from Quillchat, researchers and Ruritania."
+    assert {"Quillchat", "Ruritania"} <= mentioned(nlp, text)
+    assert "Ruritania" not in mentioned(nlp, "Quillchat opened an office in Ruritania.")
+
+
 def test_a_cue_counts_for_the_target_of_its_paragraph_only(nlp: Language) -> None:
     on_topic = (
         "Halyard Chat encrypts every conversation end to end.\n\n"

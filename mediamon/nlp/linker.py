@@ -11,7 +11,7 @@ mislabels ("Hmm", "Apps"), which is dropped.
 import datetime as dt
 from dataclasses import dataclass
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from mediamon.nlp.actors import Actor, ActorRegistry, discovered_id, normalise_name
 from mediamon.nlp.docindex import sentences, text_of
@@ -402,6 +402,8 @@ def _acts(ent: Span) -> bool:
         root = root.head  # "Australia, Canada and New Zealand said": the first conjunct
     if root.dep_ in ("nsubj", "nsubjpass", "agent", "poss"):
         return True
+    if root is not ent.root and root.ent_type_ in ("ORG", "PERSON"):
+        return True  # "pressure from Apple, researchers and Washington": one of the parties
     # "the U.S., U.K., Australia, New Zealand and Canada": a list of states is a list of actors
     # in this debate (signatories, members of an alliance), not of settings
     listed = [t for t in root.subtree if t.ent_type_ == "GPE" and t.ent_iob_ == "B"]
@@ -450,4 +452,20 @@ def _the_government(doc: Doc, mentions: list[Mention], actors: dict[str, Actor])
         before = {m.actor_id for m in governments if m.start < token.i}
         if len(before) == 1:
             found.append(Mention(before.pop(), token.i, token.i + 1, "ORG"))
+        elif not governments and _acts_itself(token):
+            # "The government is funding a campaign", and no government is named anywhere: the
+            # one the text speaks of is still an actor, known by no other name
+            unnamed = Actor(discovered_id(_UNNAMED), _UNNAMED, "government", origin="discovered")
+            actors.setdefault(unnamed.id, unnamed)
+            found.append(Mention(unnamed.id, token.i, token.i + 1, "ORG"))
     return found
+
+
+_UNNAMED = "the government"
+
+
+def _acts_itself(token: Token) -> bool:
+    """The subject or agent of its clause, or the owner of something ("the government's plan")."""
+    if token.dep_ in ("nsubj", "nsubjpass", "poss"):
+        return True
+    return token.dep_ == "pobj" and token.head.lower_ == "by"
