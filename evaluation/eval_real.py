@@ -61,12 +61,15 @@ class Floors:
 # Raised again for the model with a word-piece gate (F1 0.479, P 0.456, P at 0.7 0.721, mention
 # recall 0.830, AUC 0.956): F1 to 0.45 and P to 0.43; the others stay.
 # Raised for the model trained on the extra passages too, with the grown registry and topic
-# vocabulary (F1 0.483, P 0.505, P at 0.7 0.730, mention recall 0.848, AUC 0.971).
+# vocabulary (F1 0.483, P 0.505, P at 0.7 0.730, mention recall 0.848, AUC 0.971). Then for
+# the model with the unnamed government and states listed beside organisations (F1 0.500, P
+# 0.495, P at 0.7 0.724, mention recall 0.859, AUC 0.971): F1 to 0.48, mention recall to 0.83;
+# P and P at 0.7 stay (the rule would give 0.47 and 0.69, below the floors before).
 FLOORS = Floors(
-    stance_f1=0.46,
+    stance_f1=0.48,
     stance_precision=0.48,
     strict_precision=0.70,
-    mention_recall=0.82,
+    mention_recall=0.83,
     topic_auc=0.966,
 )
 
