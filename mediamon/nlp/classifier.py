@@ -100,10 +100,10 @@ class PieceScores:
             return None
         offset = block * classes
         sums = [0.0] * classes
-        scores = self.scores
-        # each class's sum adds the same values in the same order as one add per class would
         for i in ids:
-            sums = [a + b for a, b in zip(sums, scores[i][offset : offset + classes], strict=True)]
+            row = self.scores[i]
+            for c in range(classes):
+                sums[c] += row[offset + c]
         return [v / len(ids) for v in sums]
 
 
@@ -191,13 +191,13 @@ class StanceModel:
             read = self.pieces.logits(target, texts, len(logits))
             if read is not None:
                 logits = [a + b for a, b in zip(logits, read, strict=True)]
-        index, weights = self.index, self.weights
-        # per class, the same products added in the same order (the same floats to the bit);
-        # as before, a row is read as far as there are classes
         for name, value in features.items():
-            k = index.get(name)
-            if k is not None:
-                logits = [a + w * value for a, w in zip(logits, weights[k], strict=False)]
+            k = self.index.get(name)
+            if k is None:
+                continue
+            row = self.weights[k]
+            for c in range(len(logits)):
+                logits[c] += row[c] * value
         scaled = [v / self.temperature for v in logits]
         top = max(scaled)
         exps = [math.exp(v - top) for v in scaled]
