@@ -146,15 +146,21 @@ ORGANISATION_NOUNS = frozenset(
 ORG_NOUNS = COMPANY_NOUNS | ORGANISATION_NOUNS
 
 
+# compiled once: every registry build and every new name goes through all three
+_POSSESSIVE_RE = re.compile(r"'s\b|'\s*$")
+_LEADING_THE_RE = re.compile(r"^the\s+", flags=re.I)
+_NOT_WORD_RE = re.compile(r"[^\w\s-]")
+
+
 @functools.lru_cache(maxsize=1 << 16)  # the linker asks about every capitalised token, often
 def normalise_name(text: str) -> str:
     """A comparison key: case, accents, quotes, possessives and a leading 'the' removed."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.replace("\u2019", "'").replace("&", " and ")
-    text = re.sub(r"'s\b|'\s*$", "", text.strip())
-    text = re.sub(r"^the\s+", "", text, flags=re.I)
-    return " ".join(re.sub(r"[^\w\s-]", " ", text.lower()).split())
+    text = _POSSESSIVE_RE.sub("", text.strip())
+    text = _LEADING_THE_RE.sub("", text)
+    return " ".join(_NOT_WORD_RE.sub(" ", text.lower()).split())
 
 
 def discovered_id(name: str) -> str:

@@ -71,6 +71,11 @@ def sentence_of(token: Token) -> Span:
     return sents[owner[token.i]]
 
 
+def sentence_number(doc: Doc, i: int) -> int:
+    """The index in `sentences(doc)` of the sentence that holds token `i` (no Token made)."""
+    return _sentences(doc)[1][i]
+
+
 def sentences(doc: Doc) -> list[Span]:
     return _sentences(doc)[0]
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
-from mediamon.nlp.docindex import sentence_of, sentences, text_of
+from mediamon.nlp.docindex import sentence_number, sentences, text_of
 from mediamon.nlp.lexicon import Lexicon, Match
 from mediamon.nlp.linker import Mention
 from mediamon.nlp.statements import Statement
@@ -165,11 +165,10 @@ class Featurizer:
             sent_terms.append(terms)
             sent_cues.append(cues)
         doc_terms = Counter(t for terms in sent_terms for t, ms in terms.items() for _ in ms)
-        sent_index = {s.start: k for k, s in enumerate(sents)}
-        starts = sorted(sent_index)
+        starts = [s.start for s in sents]
 
         def sent_no(token_i: int) -> int:
-            return sent_index[sentence_of(doc[token_i]).start]
+            return sentence_number(doc, token_i)
 
         own_tokens = {
             actor_id: {i for m in ms for i in range(m.start, m.end)}
@@ -341,13 +340,18 @@ class Featurizer:
                 mine.append(candidate)
             # what the actor says of one target bears on the other: a demand for access to
             # encrypted messages is against encryption and for detection alike
+            # picked once per candidate: what is added below has a "|", so is never shared
+            shared = [
+                [(n, v) for n, v in c.features.items() if "|" not in n and n.startswith(_SHARED)]
+                for c in mine
+            ]
             for candidate in mine:
-                for other in mine:
+                prefix = f"{candidate.target}|other:"
+                for other, its in zip(mine, shared, strict=True):
                     if other is candidate:
                         continue
-                    for name, value in other.features.items():
-                        if "|" not in name and name.startswith(_SHARED):
-                            candidate.features[f"{candidate.target}|other:{name}"] = value
+                    for name, value in its:
+                        candidate.features[prefix + name] = value
             out += mine
         return out
 

@@ -197,8 +197,11 @@ class Lexicon:
         ]
 
     def _scan(self, tokens: Sequence[Token] | Doc) -> list[Match]:
-        keys = [_keys(t) for t in tokens]
-        walls = [_wall(t) for t in tokens]
+        keys: list[set[str]] = []
+        walls: list[bool] = []
+        for t in tokens:  # one pass: each Token spaCy makes for us is costly
+            keys.append(_keys(t))
+            walls.append(_wall(t))
         found: list[Match] = []
         for i, token_keys in enumerate(keys):
             seen: set[tuple[int, str]] = set()

@@ -71,7 +71,8 @@ class Reported:
         """'X said that ...', '..., X warned', 'according to X, ...'."""
         found = []
         doc = ctx.doc
-        letter_sentence = "open letter" in sent.text.lower() or "the letter" in sent.text.lower()
+        lowered = sent.text.lower()
+        letter_sentence = "open letter" in lowered or "the letter" in lowered
         for token in sent:
             if token.i in ctx.inside:
                 continue

@@ -10,6 +10,7 @@ With workers > 1 the texts are analysed by that many processes; the parent only 
 `cluster` (a Dask scheduler's address) the workers of that cluster analyse them (nlp/cluster.py).
 """
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -188,39 +189,44 @@ def tag_corpus(
     check_config(actors, stance)
     model = model or DEFAULT_MODEL
     report = TagReport(version(model, actors, stance))
-    write_registry(db, registry_rows(actors))
     todo = pending(db, report.version, retag_all, LANGUAGES)
-    mark_skipped(db, todo.skip, report.version)
-    report.skipped.update(todo.skip.values())
-    report.undetected = todo.undetected
-    if todo.undetected:
-        logger.warning(
-            "%d documents have no detected language and were not tagged", todo.undetected
-        )
-    ids = todo.tag
-    if on_total:
-        on_total(len(ids))
-    if not ids:
-        if report.skipped:
-            _record(db, report)
-        return report
-    if cluster:
-        from mediamon.nlp import cluster as dask_cluster
+    with contextlib.ExitStack() as stack:
+        pool = None
+        if todo.tag and workers > 1 and not cluster:
+            # started before the writes below, so that the workers load the model meanwhile
+            pool = stack.enter_context(_pool(workers, model, actors, stance))
+        write_registry(db, registry_rows(actors))
+        mark_skipped(db, todo.skip, report.version)
+        report.skipped.update(todo.skip.values())
+        report.undetected = todo.undetected
+        if todo.undetected:
+            logger.warning(
+                "%d documents have no detected language and were not tagged", todo.undetected
+            )
+        ids = todo.tag
+        if on_total:
+            on_total(len(ids))
+        if not ids:
+            if report.skipped:
+                _record(db, report)
+            return report
+        if cluster:
+            from mediamon.nlp import cluster as dask_cluster
 
-        spec = dask_cluster.spec(model, actors, stance, report.version)
-        found = dask_cluster.results(db, ids, cluster, spec)
-    else:
-        chunks = [ids[i : i + READ_CHUNK] for i in range(0, len(ids), READ_CHUNK)]
-        found = _results(db, chunks, workers, model, actors, stance, build)
-    for results in found:
-        write_results(db, results, report.version)
-        report.documents += len(results)
-        report.mentions += sum(len(r.mentions) for r in results)
-        report.quotes += sum(len(r.quotes) for r in results)
-        report.stances += sum(len(r.stances) for r in results)
-        if advance:
-            advance(len(results))
-    _record(db, report)
+            spec = dask_cluster.spec(model, actors, stance, report.version)
+            found = dask_cluster.results(db, ids, cluster, spec)
+        else:
+            chunks = [ids[i : i + READ_CHUNK] for i in range(0, len(ids), READ_CHUNK)]
+            found = _results(db, chunks, pool, model, actors, stance, build)
+        for results in found:
+            write_results(db, results, report.version)
+            report.documents += len(results)
+            report.mentions += sum(len(r.mentions) for r in results)
+            report.quotes += sum(len(r.quotes) for r in results)
+            report.stances += sum(len(r.stances) for r in results)
+            if advance:
+                advance(len(results))
+        _record(db, report)
     return report
 
 
@@ -238,16 +244,38 @@ def _record(db: Path, report: TagReport) -> None:
     )
 
 
+def _ready() -> None:
+    """A task that does nothing: submitting one per worker starts them all at once."""
+
+
+@contextlib.contextmanager
+def _pool(
+    workers: int, model: str, actors: str | None, stance: str | None
+) -> Iterator[ProcessPoolExecutor]:
+    """`workers` processes, each building the pipeline once; started before this returns."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(model, actors, stance, os.getpid()),
+    ) as pool:
+        # a spawn pool starts a process per task submitted while none is idle
+        for _ in range(workers):
+            pool.submit(_ready)
+        yield pool
+
+
 def _results(
     db: Path,
     chunks: list[list[str]],
-    workers: int,
+    pool: ProcessPoolExecutor | None,
     model: str,
     actors: str | None,
     stance: str | None,
     build: Any,
 ) -> Iterator[list[DocAnnotations]]:
-    if workers <= 1:
+    if pool is None:
         nlp = build(model, actors, stance)
         for chunk in chunks:
             yield analyse(nlp, read_texts(db, chunk))
@@ -259,18 +287,11 @@ def _results(
         for rows in [read_texts(db, chunk)]
         for i in range(0, len(rows), WORKER_PIECE)
     ]
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        workers,
-        mp_context=context,
-        initializer=_init_worker,
-        initargs=(model, actors, stance, os.getpid()),
-    ) as pool:
-        batch: list[DocAnnotations] = []
-        for results in pool.map(_analyse_chunk, pieces):
-            batch.extend(results)
-            if len(batch) >= READ_CHUNK // 2:  # fewer, larger write transactions
-                yield batch
-                batch = []
-        if batch:
+    batch: list[DocAnnotations] = []
+    for results in pool.map(_analyse_chunk, pieces):
+        batch.extend(results)
+        if len(batch) >= READ_CHUNK // 2:  # fewer, larger write transactions
             yield batch
+            batch = []
+    if batch:
+        yield batch
