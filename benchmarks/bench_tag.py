@@ -49,6 +49,9 @@ def load_texts(eval_dir: Path, limit: int) -> list[str]:
                 texts.append(extracted.text)
             if len(texts) >= limit:
                 break
+    else:
+        # demo articles are half as long as real ones: the ratios are not comparable
+        print(f"{index} not found: demo articles only (pass --eval-dir)", file=sys.stderr)
     from mediamon.demo.site import load_articles
 
     articles = [a.body for a in load_articles()]
