@@ -455,17 +455,18 @@ def _the_government(doc: Doc, mentions: list[Mention], actors: dict[str, Actor])
         elif not governments and _acts_itself(token):
             # "The government is funding a campaign", and no government is named anywhere: the
             # one the text speaks of is still an actor, known by no other name
-            unnamed = Actor(discovered_id(_UNNAMED), _UNNAMED, "government", origin="discovered")
-            actors.setdefault(unnamed.id, unnamed)
-            found.append(Mention(unnamed.id, token.i, token.i + 1, "ORG"))
+            actors.setdefault(_UNNAMED.id, _UNNAMED)
+            found.append(Mention(_UNNAMED.id, token.i, token.i + 1, "ORG"))
     return found
 
 
-_UNNAMED = "the government"
+_UNNAMED = Actor(
+    discovered_id("the government"), "the government", "government", origin="discovered"
+)
 
 
 def _acts_itself(token: Token) -> bool:
-    """The subject or agent of its clause, or the owner of something ("the government's plan")."""
+    """The subject or agent of its clause (a possessive "the government's" is skipped above)."""
     if token.dep_ in ("nsubj", "nsubjpass", "poss"):
         return True
     return token.dep_ == "pobj" and token.head.lower_ == "by"
