@@ -2,7 +2,7 @@
 
     python evaluation/eval_real.py                 # the held-out set: test split and fresh
     python evaluation/eval_real.py --split test    # the test split alone (scored, never tuned on)
-    python evaluation/eval_real.py --split dev     # the split to tune and look at errors on
+    python evaluation/eval_real.py --split dev     # errors to look at (trained on since 2026-12-07)
     python evaluation/eval_real.py --json
 
 Systems, all on the same passages: ours (the pipeline with the learned stance model), ours

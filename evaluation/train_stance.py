@@ -5,11 +5,13 @@
 
 Every (actor, target) candidate of a training text (mediamon/nlp/features.py, from the pipeline
 with the rules alone) gets the label of the gold fact its actor resolves to, or `none`. Sources:
-the real-text train split (evaluation/real/, weighted higher), the extra real passages
-(evaluation/real/extra/) and the fictional set stance_eval.jsonl; the real dev split and the
-fictional dev2 and test sets are never trained on.
+the real-text train and dev splits (evaluation/real/, weighted higher), the extra real passages
+(evaluation/real/extra/) and the fictional set stance_eval.jsonl; the real test split, the fresh
+passages and the fictional dev2 and test sets are never trained on.
 A multinomial logistic regression is fitted, its probabilities calibrated by one temperature
 fitted on out-of-fold predictions (folds by article), and the result written as plain JSON.
+The threshold on P(none) is chosen on the same out-of-fold predictions, over the candidates of
+the real train and dev passages (both labelled twice and adjudicated, like the held-out set).
 Besides the candidate's features it reads the mean word-piece vector of the sentences where the
 actor meets the target (evaluation/vectors.py); the fitted weights on those dimensions are folded
 into one score per piece, target and class, so the file keeps no vectors.
@@ -35,7 +37,7 @@ sys.path.insert(0, str(HERE.parent))
 from evaluation import realset, vectors  # noqa: E402
 from evaluation.evalset import Item, load_items  # noqa: E402
 from evaluation.evaluate import ActorIndex  # noqa: E402
-from mediamon.nlp.classifier import CLASSES, MODEL_FILE, StanceModel, sentences_of  # noqa: E402
+from mediamon.nlp.classifier import CLASSES, MODEL_FILE, sentences_of  # noqa: E402
 from mediamon.nlp.docindex import text_of  # noqa: E402
 from mediamon.nlp.features import Candidate  # noqa: E402
 from mediamon.nlp.pipeline import build, make_doc  # noqa: E402
@@ -95,60 +97,71 @@ def candidate_rows(nlp: object, items: list[Example]) -> list[Row]:
     return rows
 
 
-def gather(sources: set[str], split: str = "train") -> list[Row]:
+def gather(sources: set[str]) -> list[Row]:
     nlp = build(stance_model="")  # the rules alone: their verdicts are features
     items: list[Example] = []
-    if "fictional" in sources and split == "train":
+    if "fictional" in sources:
         for i in load_items(FICTIONAL):
             items.append((i, "fictional", f"fictional:{i.id}", i.kind, None))
-    if "real" in sources:
-        for r in realset.load(split):
-            items.append((r.item, "real", f"real:{r.passage.article}", None, r.passage.outlet))
-    if "extra" in sources and split == "train":
+    for name in ("real", "dev"):
+        if name in sources:
+            # articles never span two splits, so the article is the fold's group in both
+            for r in realset.load("train" if name == "real" else "dev"):
+                items.append((r.item, name, f"real:{r.passage.article}", None, r.passage.outlet))
+    if "extra" in sources:
         for r in realset.load("extra"):
             items.append((r.item, "extra", f"extra:{r.passage.article}", None, r.passage.outlet))
-    log.info("featurizing %d %s texts", len(items), split)
+    log.info("featurizing %d texts", len(items))
     return candidate_rows(nlp, items)
 
 
-def dev_facts() -> int:
-    return sum(len(r.item.stances) for r in realset.load("dev"))
+def real_facts(sources: set[str]) -> int:
+    """The gold facts of the real passages trained on (a fact whose actor is never found is a
+    candidate nowhere, and counts as missed)."""
+    splits = [s for name, s in (("real", "train"), ("dev", "dev")) if name in sources]
+    return sum(len(r.item.stances) for split in splits for r in realset.load(split))
 
 
 def choose_threshold(
-    model: dict[str, object], rows: list[Row], facts: int, gate: dict[str, object] | None = None
-) -> tuple[float, float]:
-    """The P(none) threshold with the best stance F1 on the dev split's candidates (a fact
-    whose actor is never found counts as missed) among those whose precision is at least
-    MIN_PRECISION (the best F1 overall when none is), and that F1. With a gate, the threshold
-    is the gate's: its P(none) decides, the model gives the side."""
-    scorer = StanceModel.from_dict(model)
-    gater = StanceModel.from_dict(gate) if gate is not None else scorer
-    sides = []
-    for r in rows:
-        p = scorer.probabilities(r.features, r.target, r.texts)
-        sides.append(max((c for c in p if c != "none"), key=lambda c: p[c]))
-    nones = [gater.probabilities(r.features, r.target, r.texts)["none"] for r in rows]
-    best = (0.5, -1.0)
-    fallback = (0.5, -1.0)
+    rows: list[Row], model: np.ndarray, gate: np.ndarray, facts: int
+) -> tuple[float, dict[str, float]]:
+    """The P(none) threshold with the best stance F1 over the real rows' out-of-fold
+    probabilities (model: the main model's, which gives the side; gate: the one whose P(none)
+    decides) among those whose precision is at least MIN_PRECISION (the best F1 overall when
+    none is), and its figures."""
+    real = [k for k, r in enumerate(rows) if r.source in ("real", "dev")]
+    labels = [rows[k].label for k in real]
+    sides = [1 + int(np.argmax(model[k, 1:])) for k in real]
+    best: tuple[float, dict[str, float]] = (0.5, {"f1": -1.0})
+    fallback = best
     for step in range(6, 17):
         tau = step / 20
-        right = wrong = 0
-        for row, none, side in zip(rows, nones, sides, strict=True):
-            if none >= tau:
+        right = wrong = sure_right = sure = 0
+        for k, label, side in zip(real, labels, sides, strict=True):
+            if gate[k, 0] >= tau:
                 continue
-            right += side == row.label
-            wrong += side != row.label
+            ok = CLASSES[side] == label
+            right += ok
+            wrong += not ok
+            if model[k, side] >= 0.7:
+                sure += 1
+                sure_right += ok
         f1 = 2 * right / (2 * right + wrong + (facts - right)) if facts else 0.0
-        if f1 > fallback[1] + 1e-9:
-            fallback = (tau, f1)
-        if right >= MIN_PRECISION * (right + wrong) and f1 > best[1] + 1e-9:
-            best = (tau, f1)
-    return best if best[1] >= 0 else fallback
+        figures = {
+            "f1": round(f1, 4),
+            "precision": round(right / (right + wrong), 4) if right + wrong else 0.0,
+            "recall": round(right / facts, 4) if facts else 0.0,
+            "precision_at_0.7": round(sure_right / sure, 4) if sure else 0.0,
+        }
+        if f1 > fallback[1]["f1"] + 1e-9:
+            fallback = (tau, figures)
+        if right >= MIN_PRECISION * (right + wrong) and f1 > best[1]["f1"] + 1e-9:
+            best = (tau, figures)
+    return best if best[1]["f1"] >= 0 else fallback
 
 
-def fit(rows: list[Row], c: float = C) -> dict[str, object]:
-    import numpy as np
+def fit(rows: list[Row], c: float = C) -> tuple[dict[str, object], np.ndarray]:
+    """The model as a dict, and its calibrated out-of-fold probabilities, one row per row."""
     from scipy.optimize import minimize_scalar
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -157,7 +170,7 @@ def fit(rows: list[Row], c: float = C) -> dict[str, object]:
     vectorizer = DictVectorizer(sort=True)
     x = vectorizer.fit_transform([r.features for r in rows])
     y = np.array([CLASSES.index(r.label) for r in rows])
-    weight = {"real": REAL_WEIGHT, "extra": EXTRA_WEIGHT}
+    weight = {"real": REAL_WEIGHT, "dev": REAL_WEIGHT, "extra": EXTRA_WEIGHT}
     weights = np.array([weight.get(r.source, 1.0) for r in rows])
     groups = [r.group for r in rows]
 
@@ -179,6 +192,9 @@ def fit(rows: list[Row], c: float = C) -> dict[str, object]:
         return float(-(weights * logp[np.arange(len(y)), y]).sum() / weights.sum())
 
     temperature = float(minimize_scalar(nll, bounds=(0.2, 5.0), method="bounded").x)
+    z = logits / temperature
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    held_out = z / z.sum(axis=1, keepdims=True)
     final = model().fit(x, y, sample_weight=weights)
     coef = np.zeros((len(CLASSES), x.shape[1]))
     intercept = np.full(len(CLASSES), -30.0)
@@ -187,7 +203,7 @@ def fit(rows: list[Row], c: float = C) -> dict[str, object]:
     names = vectorizer.get_feature_names_out()
     kept = [k for k in range(len(names)) if np.abs(coef[:, k]).max() >= 1e-4]
     counts = {cls: int((y == k).sum()) for k, cls in enumerate(CLASSES)}
-    return {
+    fitted: dict[str, object] = {
         "format": 1,
         "classes": list(CLASSES),
         "temperature": round(temperature, 4),
@@ -205,6 +221,7 @@ def fit(rows: list[Row], c: float = C) -> dict[str, object]:
             "out_of_fold_nll_uncalibrated": round(nll(1.0), 4),
         },
     }
+    return fitted, held_out
 
 
 def mean_vectors(rows: list[Row], table: np.ndarray, vocab: list[str]) -> list[np.ndarray | None]:
@@ -258,8 +275,9 @@ def fold_vectors(
     }
 
 
-def fit_gate(rows: list[Row], scale: float, c: float) -> dict[str, object]:
-    """The gate: the same fit, with each row's mean word-piece vector as features, folded."""
+def fit_gate(rows: list[Row], scale: float, c: float) -> tuple[dict[str, object], np.ndarray]:
+    """The gate: the same fit, with each row's mean word-piece vector as features, folded; and
+    its out-of-fold probabilities."""
     vocab, table, sha = vectors.load()
     means = mean_vectors(rows, table, vocab)
     lengths = [float(np.linalg.norm(m)) for m in means if m is not None]
@@ -268,19 +286,20 @@ def fit_gate(rows: list[Row], scale: float, c: float) -> dict[str, object]:
         Row(r.group, r.source, dict(r.features), r.label, r.target, r.texts) for r in rows
     ]
     add_vector_features(with_vectors, means, gain)
-    gate = fit(with_vectors, c)
+    gate, held_out = fit(with_vectors, c)
     source = f"{vectors.PACKAGE} {vectors.VERSION}, input embeddings, sha256 {sha[:16]}"
     fold_vectors(gate, table, vocab, gain, source)
     gate["trained_on"]["vector_scale"] = scale  # type: ignore[index]
-    return gate
+    return gate, held_out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--sources",
-        default="real,extra,fictional",
-        help="any of real (the train split), extra (real/extra/), fictional",
+        default="real,dev,extra,fictional",
+        help="any of real (the real train split), dev (the real dev split), extra "
+        "(real/extra/), fictional",
     )
     parser.add_argument("-o", "--output", type=Path, default=MODEL_FILE)
     parser.add_argument("--c", type=float, default=C)
@@ -295,22 +314,21 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     sources = {s.strip() for s in args.sources.split(",") if s.strip()}
     rows = gather(sources)
-    dev = gather({"real"}, "dev")
-    facts = dev_facts()
+    facts = real_facts(sources)
     # one BLAS thread: with more, the solver's sums come out in another order and a few
     # near-zero weights cross the pruning line, so the file would depend on the machine's cores
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):
-        model = fit(rows, args.c)
-        threshold, f1 = choose_threshold(model, dev, facts)
+        model, held_out = fit(rows, args.c)
+        threshold, figures = choose_threshold(rows, held_out, held_out, facts)
         model["threshold"] = threshold
-        model["trained_on"]["dev_f1_at_threshold"] = round(f1, 4)  # type: ignore[index]
+        model["trained_on"]["out_of_fold_at_threshold"] = figures  # type: ignore[index]
         if args.gate_scale:
-            gate = fit_gate(rows, args.gate_scale, args.gate_c)
-            threshold, f1 = choose_threshold(model, dev, facts, gate)
+            gate, gate_held_out = fit_gate(rows, args.gate_scale, args.gate_c)
+            threshold, figures = choose_threshold(rows, held_out, gate_held_out, facts)
             gate["threshold"] = threshold
-            gate["trained_on"]["dev_f1_at_threshold"] = round(f1, 4)  # type: ignore[index]
+            gate["trained_on"]["out_of_fold_at_threshold"] = figures  # type: ignore[index]
             model["gate"] = gate
     args.output.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(model, ensure_ascii=False, separators=(",", ":")) + "\n"
