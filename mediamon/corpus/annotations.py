@@ -152,7 +152,9 @@ def write_results(db: Path, results: list[DocAnnotations], version: str) -> None
     actors: dict[str, Row] = {}
     for r in results:
         for a in r.actors:
-            actors.setdefault(a["actor_id"], a)
+            # the last document's reading wins, as it does across batches, so the table does not
+            # depend on how the results were batched (--workers, --cluster)
+            actors[a["actor_id"]] = a
 
     def table(rows: list[Row], extra: dict[str, Any], schema: pa.Schema) -> pa.Table:
         return pa.Table.from_pylist([{**row, **extra} for row in rows], schema=schema)
