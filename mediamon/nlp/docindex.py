@@ -76,6 +76,11 @@ def sentence_number(doc: Doc, i: int) -> int:
     return _sentences(doc)[1][i]
 
 
+def sentence_numbers(doc: Doc) -> list[int]:
+    """Token index -> the index in `sentences(doc)` of its sentence, for many look-ups."""
+    return _sentences(doc)[1]
+
+
 def sentences(doc: Doc) -> list[Span]:
     return _sentences(doc)[0]
 
