@@ -253,9 +253,10 @@ class DocumentComponent(Component):
             given = DocumentInput()  # nlp(text): nothing known but the text
         doc._.mm_published = given.published
         doc._.mm_author = given.author
-        doc._.mm_kind = given.kind or guess_kind(doc.text)
+        text = doc.text  # joined from the tokens once: the memo keeps it for later components
+        doc._.mm_kind = given.kind or guess_kind(text)
         doc._.mm_publisher = given.publisher
-        docindex.open_index(doc)
+        docindex.open_index(doc, text)
 
 
 class LinkerComponent(Component):
