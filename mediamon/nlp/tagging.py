@@ -57,10 +57,11 @@ _worker_nlp: Any = None
 def _init_worker(model: str, actors: str | None, stance: str | None, parent: int) -> None:
     global _worker_nlp
     from mediamon.nlp.pipeline import build
-    from mediamon.processes import watch_parent
+    from mediamon.processes import skip_teardown, watch_parent
 
     watch_parent(parent)
     _worker_nlp = build(model, actors, stance)
+    skip_teardown()
 
 
 def _analyse_chunk(rows: list[tuple[Any, ...]]) -> list[DocAnnotations]:
