@@ -37,9 +37,9 @@ from mediamon.nlp.docindex import text_of
 from mediamon.nlp.features import Candidate, Scored
 from mediamon.nlp.stance import BASIS, StanceFact
 from mediamon.nlp.statements import Statement
+from mediamon.nlp.versioning import MODEL_FILE as MODEL_FILE
 from mediamon.nlp.wordpiece import WordPieces
 
-MODEL_FILE = Path(__file__).parent / "models" / "stance.json.gz"
 _GZIP = b"\x1f\x8b"
 
 

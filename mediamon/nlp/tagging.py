@@ -30,6 +30,7 @@ from mediamon.corpus.annotations import (
     write_registry,
     write_results,
 )
+from mediamon.nlp.versioning import DEFAULT_MODEL, LANGUAGES, config_path, version
 
 logger = logging.getLogger(__name__)
 
@@ -144,8 +145,9 @@ def _rows(doc_id: str, doc: Any) -> DocAnnotations:
 
 def registry_rows(actors_file: str | None) -> list[Row]:
     """The actor registry as rows of the actors table."""
-    from mediamon.nlp.pipeline import actor_registry
+    from mediamon.nlp.actors import ActorRegistry
 
+    registry = ActorRegistry.from_toml(config_path(actors_file, "actors.toml"))
     return [
         {
             "actor_id": a.id,
@@ -155,7 +157,7 @@ def registry_rows(actors_file: str | None) -> list[Row]:
             "aliases": a.aliases or None,
             "speaks_for": a.speaks_for,
         }
-        for a in actor_registry(actors_file).actors.values()
+        for a in registry.actors.values()
     ]
 
 
@@ -185,8 +187,8 @@ def tag_corpus(
     on_total: Callable[[int], None] | None = None,
     cluster: str | None = None,
 ) -> TagReport:
-    from mediamon.nlp.pipeline import DEFAULT_MODEL, LANGUAGES, build, version
-
+    # no spaCy in this process when workers analyse: it would cost a third of a second before
+    # they start, and they load their own
     check_config(actors, stance)
     model = model or DEFAULT_MODEL
     report = TagReport(version(model, actors, stance))
@@ -218,7 +220,7 @@ def tag_corpus(
             found = dask_cluster.results(db, ids, cluster, spec)
         else:
             chunks = [ids[i : i + READ_CHUNK] for i in range(0, len(ids), READ_CHUNK)]
-            found = _results(db, chunks, pool, model, actors, stance, build)
+            found = _results(db, chunks, pool, model, actors, stance)
         for results in found:
             write_results(db, results, report.version)
             report.documents += len(results)
@@ -274,9 +276,10 @@ def _results(
     model: str,
     actors: str | None,
     stance: str | None,
-    build: Any,
 ) -> Iterator[list[DocAnnotations]]:
     if pool is None:
+        from mediamon.nlp.pipeline import build
+
         nlp = build(model, actors, stance)
         for chunk in chunks:
             yield analyse(nlp, read_texts(db, chunk))
