@@ -27,7 +27,7 @@ import hashlib
 import json
 import math
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from spacy.tokens import Doc
@@ -37,9 +37,9 @@ from mediamon.nlp.docindex import text_of
 from mediamon.nlp.features import Candidate, Scored
 from mediamon.nlp.stance import BASIS, StanceFact
 from mediamon.nlp.statements import Statement
+from mediamon.nlp.versioning import MODEL_FILE as MODEL_FILE
 from mediamon.nlp.wordpiece import WordPieces
 
-MODEL_FILE = Path(__file__).parent / "models" / "stance.json.gz"
 _GZIP = b"\x1f\x8b"
 
 
@@ -60,6 +60,7 @@ def model_text(path: Path = MODEL_FILE) -> bytes:
 
 
 CLASSES = ("none", "favor", "against", "neutral")
+_KNOWN_LIMIT = 20_000  # texts' piece logits kept (about a hundred documents' worth)
 
 
 def sentences_of(candidate: Candidate) -> list[tuple[int, int]]:
@@ -77,6 +78,12 @@ class PieceScores:
     targets: dict[str, int]
     scores: list[list[float]]
     splitter: WordPieces
+    _blocks: dict[int, list[tuple[float, ...]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _known: dict[tuple[object, ...], list[float]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> "PieceScores":
@@ -95,16 +102,45 @@ class PieceScores:
         block = self.targets.get(target)
         if block is None:
             return None
+        key = (block, classes, *texts)
+        known = self._known.get(key)
+        if known is not None:
+            return known  # candidates of one sentence: several actors, the same words
         ids = self.splitter.ids(texts)
         if not ids:
             return None
-        offset = block * classes
-        sums = [0.0] * classes
-        for i in ids:
-            row = self.scores[i]
-            for c in range(classes):
-                sums[c] += row[offset + c]
-        return [v / len(ids) for v in sums]
+        rows = self._block(block, classes)
+        if classes == 4:
+            # the model's four classes unrolled: the same additions in the same order
+            s0 = s1 = s2 = s3 = 0.0
+            for i in ids:
+                r0, r1, r2, r3 = rows[i]
+                s0 += r0
+                s1 += r1
+                s2 += r2
+                s3 += r3
+            sums = [s0, s1, s2, s3]
+        else:
+            sums = [0.0] * classes
+            for i in ids:
+                row = rows[i]
+                for c in range(classes):
+                    sums[c] += row[c]
+        found = [v / len(ids) for v in sums]
+        if len(self._known) >= _KNOWN_LIMIT:
+            self._known.clear()
+        self._known[key] = found
+        return found
+
+    def _block(self, block: int, classes: int) -> list[tuple[float, ...]]:
+        """Each piece's scores for one target, cut out once rather than indexed per piece."""
+        rows = self._blocks.get(block)
+        if rows is None:
+            offset = block * classes
+            rows = self._blocks[block] = [
+                tuple(row[offset : offset + classes]) for row in self.scores
+            ]
+        return rows
 
 
 @dataclass
@@ -118,6 +154,7 @@ class StanceModel:
     threshold: float = 0.5  # a stance when P(none) is below it (tuned on the dev split)
     pieces: PieceScores | None = None
     gate: "StanceModel | None" = None  # decides whether there is a stance, when present
+    _by_name: dict[str, tuple[float, ...]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_dict(cls, data: dict[str, object], digest: str = "") -> "StanceModel":
@@ -161,6 +198,13 @@ class StanceModel:
             and (self.gate is None or self.gate.well_formed())
         )
 
+    def _rows(self) -> dict[str, tuple[float, ...]]:
+        """Feature name -> its weights: one look-up per feature instead of two."""
+        if self._by_name is None:
+            width = len(self.intercept)
+            self._by_name = {name: tuple(self.weights[k][:width]) for name, k in self.index.items()}
+        return self._by_name
+
     def reads_words(self) -> bool:
         return self.pieces is not None or (self.gate is not None and self.gate.reads_words())
 
@@ -191,13 +235,25 @@ class StanceModel:
             read = self.pieces.logits(target, texts, len(logits))
             if read is not None:
                 logits = [a + b for a, b in zip(logits, read, strict=True)]
-        for name, value in features.items():
-            k = self.index.get(name)
-            if k is None:
-                continue
-            row = self.weights[k]
-            for c in range(len(logits)):
-                logits[c] += row[c] * value
+        rows = self._rows()
+        if len(logits) == 4:
+            # the four classes unrolled: the same additions in the same order
+            l0, l1, l2, l3 = logits
+            for name, value in features.items():
+                row = rows.get(name)
+                if row is not None:
+                    r0, r1, r2, r3 = row
+                    l0 += r0 * value
+                    l1 += r1 * value
+                    l2 += r2 * value
+                    l3 += r3 * value
+            logits = [l0, l1, l2, l3]
+        else:
+            for name, value in features.items():
+                row = rows.get(name)
+                if row is not None:
+                    for c in range(len(logits)):
+                        logits[c] += row[c] * value
         scaled = [v / self.temperature for v in logits]
         top = max(scaled)
         exps = [math.exp(v - top) for v in scaled]

@@ -34,8 +34,12 @@ class DocIndex:
         return DocIndex, ()  # a memo pickles empty: it holds spans of its own doc
 
 
-def open_index(doc: Doc) -> None:
-    doc._.mm_index = DocIndex()
+def open_index(doc: Doc, text: str | None = None) -> None:
+    """A new memo for `doc`; `text`, when given, is the doc's text (`text_of`)."""
+    index = DocIndex()
+    if text is not None:
+        index.store["text"] = text
+    doc._.mm_index = index
 
 
 def clear(doc: Doc) -> None:
@@ -76,6 +80,11 @@ def sentence_number(doc: Doc, i: int) -> int:
     return _sentences(doc)[1][i]
 
 
+def sentence_numbers(doc: Doc) -> list[int]:
+    """Token index -> the index in `sentences(doc)` of its sentence, for many look-ups."""
+    return _sentences(doc)[1]
+
+
 def sentences(doc: Doc) -> list[Span]:
     return _sentences(doc)[0]
 
@@ -88,3 +97,8 @@ def window_start(token: Token, before: int) -> int:
 
 def text_of(doc: Doc) -> str:
     return memo(doc, "text", lambda: doc.text)
+
+
+def span_text(span: Span) -> str:
+    """`span.text`, cut from the document's text rather than joined again from its tokens."""
+    return text_of(span.doc)[span.start_char : span.end_char]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
-from mediamon.nlp.docindex import sentence_number, sentences, text_of
+from mediamon.nlp.docindex import sentence_numbers, sentences, text_of
 from mediamon.nlp.lexicon import Lexicon, Match
 from mediamon.nlp.linker import Mention
 from mediamon.nlp.statements import Statement
@@ -58,21 +58,28 @@ def _bucket(value: float, edges: tuple[float, ...]) -> str:
     return f">{edges[-1]:g}"
 
 
-def _words(tokens: list[Token] | Span, own: set[int]) -> list[str]:
+TokenRow = tuple[int, str, str, str, bool, str]  # i, lower_, dep_, pos_, is_alpha, lemma
+
+
+def _token_rows(tokens: Span) -> list[TokenRow]:
+    """A sentence's tokens as plain values, read once for every actor in it (a spaCy Token is
+    made anew on every access)."""
+    return [(t.i, t.lower_, t.dep_, t.pos_, t.is_alpha, t.lemma_.lower()) for t in tokens]
+
+
+def _words(tokens: list[TokenRow], own: set[int]) -> list[str]:
     """Lower-case lemmas of content words; a word after a negation is marked."""
     found: list[str] = []
     negated = 0
-    for token in tokens:
-        lower = token.lower_
-        if token.dep_ == "neg" or lower in ("not", "never", "no", "n't", "nor"):
+    for i, lower, dep, pos, is_alpha, lemma in tokens:
+        if dep == "neg" or lower in ("not", "never", "no", "n't", "nor"):
             negated = 3
             continue
-        if token.i in own or (token.pos_ in _SKIP_POS and lower not in _KEEP):
+        if i in own or (pos in _SKIP_POS and lower not in _KEEP):
             negated = max(0, negated - 1)
             continue
-        if not token.is_alpha and lower not in _KEEP:
+        if not is_alpha and lower not in _KEEP:
             continue
-        lemma = token.lemma_.lower()
         found.append(f"NOT_{lemma}" if negated else lemma)
         negated = max(0, negated - 1)
     return found
@@ -84,8 +91,8 @@ def _words(tokens: list[Token] | Span, own: set[int]) -> list[str]:
 WORD_CAP = 40
 
 
-def _cap_words(f: dict[str, float]) -> None:
-    words = [name for name in f if name.startswith("w=")]
+def _cap_words(f: dict[str, float], words: set[str]) -> None:
+    """`words`: the names of f's word features ("w=...")."""
     if len(words) > WORD_CAP:
         scale = math.sqrt(WORD_CAP / len(words))
         for name in words:
@@ -166,9 +173,20 @@ class Featurizer:
             sent_cues.append(cues)
         doc_terms = Counter(t for terms in sent_terms for t, ms in terms.items() for _ in ms)
         starts = [s.start for s in sents]
-
-        def sent_no(token_i: int) -> int:
-            return sentence_number(doc, token_i)
+        sent_no = sentence_numbers(doc).__getitem__
+        # each cue side's count up to every sentence: a run of sentences' count is a difference
+        running = {
+            key: list(itertools.accumulate((cues[key] for cues in sent_cues), initial=0))
+            for key in (f"{side}:{t}" for t in self.targets for side in ("favor", "against"))
+        }
+        per_target = {}  # what depends on the target alone
+        for target in self.targets:
+            others = sum(v for t, v in doc_terms.items() if t != target)
+            per_target[target] = (
+                f"dom_terms={_bucket(doc_terms[target], (0, 2, 5, 10))}",
+                doc_terms[target] > others,
+            )
+        token_rows: dict[int, list[TokenRow]] = {}
 
         own_tokens = {
             actor_id: {i for m in ms for i in range(m.start, m.end)}
@@ -180,6 +198,7 @@ class Featurizer:
             if not actor.holds_stances:
                 continue
             ms = by_actor.get(actor_id, [])
+            roots = [doc[m.start : m.end].root for m in ms]
             own = own_tokens.get(actor_id, set())
             said = [
                 k
@@ -202,7 +221,7 @@ class Featurizer:
             # an actor only ever named as an object or in passing seldom holds a position
             if said:
                 role = "speaker"
-            elif any(_subject(doc[m.start : m.end].root) for m in ms):
+            elif any(_subject(root) for root in roots):
                 role = "subject"
             elif actor_id in (publisher_id, author_id) or actor_id in signatories:
                 role = "voice"
@@ -211,8 +230,7 @@ class Featurizer:
             # what does not depend on the target, once per actor
             words_of: dict[int, list[str]] = {}
             governed: dict[str, float] = {}
-            for m in ms:
-                first = doc[m.start : m.end].root
+            for first in roots:
                 # "Australia, Canada and India signed": each conjunct governed by the verb
                 while first.dep_ in ("conj", "appos") and first.head.i != first.i:
                     first = first.head
@@ -225,16 +243,24 @@ class Featurizer:
                     for child in head.children:
                         if child.dep_ in ("dobj", "xcomp", "ccomp", "prep", "neg"):
                             governed[f"head={lemma}>{child.dep_}:{child.lemma_.lower()}"] = 1.0
-            around: list[int] = []  # the sentences of the paragraphs around the actor
+            # the sentences of the paragraphs around the actor, as runs [a, b) of sentences
+            around: list[tuple[int, int]] = []
             for start, end in _paragraphs_of(text, [doc[m.start].idx for m in ms]):
                 span = doc.char_span(start, end, alignment_mode="contract")
                 if span is None:
                     continue
-                for k2 in range(_first_at(starts, span.start), len(sents)):
-                    if sents[k2].start >= span.end:
-                        break
-                    around.append(k2)
+                a = _first_at(starts, span.start)
+                around.append((a, max(a, bisect.bisect_left(starts, span.end))))
+            para = {
+                key: sum(counts[b] - counts[a] for a, b in around)
+                for key, counts in running.items()
+            }
+            has_para = any(b > a for a, b in around)
+            talked = sorted(set(mention_sents) | set(said_sents))
+            said_set = set(said_sents)
+            ks = [sent_no(m.start) for m in ms]
             mine: list[Candidate] = []
+            plain: list[dict[str, float]] = []
             for target in self.targets:
                 f: defaultdict[str, float] = defaultdict(float)
                 f["bias"] = 1.0
@@ -274,21 +300,23 @@ class Featurizer:
                 for k in said:
                     f[f"kind={statements[k].kind}"] = 1.0
                 f["n_said"] = math.log1p(len(said))
-                f[f"dom_terms={_bucket(doc_terms[target], (0, 2, 5, 10))}"] = 1.0
-                others = sum(v for t, v in doc_terms.items() if t != target)
-                if doc_terms[target] > others:
+                dom_terms, main_target = per_target[target]
+                f[dom_terms] = 1.0
+                if main_target:
                     f["main_target"] = 1.0
 
                 near: list[int] = []
-                for k in sorted(set(mention_sents) | set(said_sents)):
+                words: set[str] = set()
+                sides = (("favor", f"favor:{target}"), ("against", f"against:{target}"))
+                for k in talked:
                     here = sent_terms[k].get(target, [])
                     cues = sent_cues[k]
-                    tag = "said" if k in said_sents else "ment"
+                    tag = "said" if k in said_set else "ment"
                     if here:
                         near.append(k)
                         f[f"{tag}_with_target"] += 1.0
-                    for side in ("favor", "against"):
-                        hits = cues[f"{side}:{target}"]
+                    for side, key in sides:
+                        hits = cues[key]
                         if hits:
                             f[f"{tag}_cue_{side}"] += hits
                             if here:
@@ -297,16 +325,18 @@ class Featurizer:
                     # measured (dev split) to add more noise than evidence
                     if here or tag == "said":
                         if k not in words_of:
-                            words_of[k] = _words(sents[k], own)
+                            if k not in token_rows:
+                                token_rows[k] = _token_rows(sents[k])
+                            words_of[k] = _words(token_rows[k], own)
                         for word in words_of[k]:
-                            f[f"w={word}"] = 1.0
-                _cap_words(f)
+                            name = f"w={word}"
+                            f[name] = 1.0
+                            words.add(name)
+                _cap_words(f, words)
                 # the governing verb of each mention, and the path from it to the target
                 best = 99
                 f.update(governed)
-                for m in ms:
-                    root = doc[m.start : m.end].root
-                    k = sent_no(m.start)
+                for root, k in zip(roots, ks, strict=True):
                     for term in sent_terms[k].get(target, []):
                         term_token = sents[k][term.start]
                         distance = abs(term_token.i - root.i)
@@ -325,25 +355,28 @@ class Featurizer:
                 else:
                     f["no_target_near"] = 1.0
                 # the paragraphs around the actor: what the story says there
-                for k2 in around:
-                    for side in ("favor", "against"):
-                        f[f"para_cue_{side}"] += sent_cues[k2][f"{side}:{target}"]
+                if has_para:
+                    for side, key in sides:
+                        f[f"para_cue_{side}"] += para[key]
                 candidate = Candidate(actor_id, target, statements=said)
                 candidate.sentences = [(sents[k].start_char, sents[k].end_char) for k in near]
                 for k in (mention_sents or said_sents)[:1]:
                     candidate.first = (sents[k].start_char, sents[k].end_char)
+                features = candidate.features
+                tagged = f"{target}|"
                 for name, value in f.items():
                     if value:
-                        candidate.features[name] = value
+                        features[name] = value
                         if name != "bias":
-                            candidate.features[f"{target}|{name}"] = value
+                            features[tagged + name] = value
                 mine.append(candidate)
+                plain.append(f)
             # what the actor says of one target bears on the other: a demand for access to
             # encrypted messages is against encryption and for detection alike
-            # picked once per candidate: what is added below has a "|", so is never shared
+            # picked from each candidate's own features (f): those added below are never shared
             shared = [
-                [(n, v) for n, v in c.features.items() if "|" not in n and n.startswith(_SHARED)]
-                for c in mine
+                [(n, v) for n, v in f.items() if v and "|" not in n and n.startswith(_SHARED)]
+                for f in plain
             ]
             for candidate in mine:
                 prefix = f"{candidate.target}|other:"

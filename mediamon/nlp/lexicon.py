@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spacy.strings import get_string_id
+from spacy.symbols import SCONJ, VERB
 from spacy.tokens import Doc, Span, Token
 
 from mediamon.config import stance as schema
@@ -197,11 +199,14 @@ class Lexicon:
         ]
 
     def _scan(self, tokens: Sequence[Token] | Doc) -> list[Match]:
-        keys: list[set[str]] = []
-        walls: list[bool] = []
-        for t in tokens:  # one pass: each Token spaCy makes for us is costly
-            keys.append(_keys(t))
-            walls.append(_wall(t))
+        if isinstance(tokens, Doc):
+            keys, walls = _doc_keys(tokens)
+        else:
+            keys = []
+            walls = []
+            for t in tokens:  # one pass: each Token spaCy makes for us is costly
+                keys.append(_keys(t))
+                walls.append(_wall(t))
         found: list[Match] = []
         for i, token_keys in enumerate(keys):
             seen: set[tuple[int, str]] = set()
@@ -235,10 +240,38 @@ def _keys(token: Token) -> set[str]:
     return {token.lower_, token.lemma_.lower()}
 
 
+_WALL_TEXTS = (",", ";", ":", ".")
+
+
 def _wall(token: Token) -> bool:
     """A gap ("keep ... private") stands for a noun phrase; it does not run past a verb or a
     clause ("keep detecting grooming inside encrypted chats" is not "keep ... encrypted")."""
-    return token.pos_ in ("VERB", "SCONJ") or token.text in (",", ";", ":", ".")
+    return token.pos_ in ("VERB", "SCONJ") or token.text in _WALL_TEXTS
+
+
+# (lower, lemma) string ids -> _keys' set: a document's words are mostly words seen before
+_KEYS: dict[tuple[int, int], set[str]] = {}
+_KEYS_LIMIT = 500_000
+_WALL_POS = (VERB, SCONJ)
+_WALL_IDS = frozenset(get_string_id(text) for text in _WALL_TEXTS)
+
+
+def _doc_keys(doc: Doc) -> tuple[list[set[str]], list[bool]]:
+    """_keys and _wall of every token of `doc`, from string ids: no string is looked up or
+    lower-cased twice."""
+    strings = doc.vocab.strings
+    keys: list[set[str]] = []
+    walls: list[bool] = []
+    if len(_KEYS) >= _KEYS_LIMIT:
+        _KEYS.clear()
+    for token in doc:
+        pair = (token.lower, token.lemma)
+        found = _KEYS.get(pair)
+        if found is None:
+            found = _KEYS[pair] = {strings[pair[0]], strings[pair[1]].lower()}
+        keys.append(found)
+        walls.append(token.pos in _WALL_POS or token.orth in _WALL_IDS)
+    return keys, walls
 
 
 def _match_at(

