@@ -5,8 +5,7 @@
 
 --db is what `mediamon --db` takes (a file, or a `ducklake:...` lake). Every figure is the
 median of --runs warm runs after one warm-up, in one process; the commands are also timed as
-processes, with a bare process start (`python -c "import mediamon.cli.app"`, the commands
-loaded) reported beside them.
+processes, with a bare process start (`python -c "import mediamon.cli"`) reported beside them.
 The targets (issue 13, item 5), at 1M documents and 2M stances on a file corpus: the weekly
 timeline < 0.5 s, the Parquet export < 1 s.
 
@@ -158,8 +157,8 @@ def bench(db: str, runs: int) -> dict[str, float]:
         export = functools.partial(export_timeline, con, out, "parquet", Filters())
         results["export timeline parquet"] = median_time(export, runs)
     with tempfile.TemporaryDirectory() as tmp:
-        start = [sys.executable, "-c", "import mediamon.cli.app"]
-        results["process start (import mediamon.cli.app)"] = median_time(
+        start = [sys.executable, "-c", "import mediamon.cli"]
+        results["process start (import mediamon.cli)"] = median_time(
             functools.partial(subprocess.run, start, check=True), runs
         )
         out = str(Path(tmp) / "timeline.parquet")
