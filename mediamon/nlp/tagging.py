@@ -285,42 +285,25 @@ def _results(
         for chunk in chunks:
             yield analyse(nlp, read_texts(db, chunk))
         return
-    pieces, writes = _pieces([read_texts(db, chunk) for chunk in chunks], workers)
+    pieces = _pieces([read_texts(db, chunk) for chunk in chunks], workers)
     batch: list[DocAnnotations] = []
-    done = 0
     for results in pool.map(_analyse_chunk, pieces):
         batch.extend(results)
-        done += len(results)
-        if done in writes:
+        if len(batch) >= READ_CHUNK // 2:  # fewer, larger write transactions
             yield batch
             batch = []
     if batch:
         yield batch
 
 
-def _pieces(
-    chunks: list[list[tuple[Any, ...]]], workers: int
-) -> tuple[list[list[tuple[Any, ...]]], set[int]]:
-    """The workers' tasks, and after how many documents a batch is written.
-
-    Pieces of WORKER_PIECE rows keep every worker busy to the end; the last documents go one by
-    one, so that the workers finish within a document of each other, not within a piece (0.4-0.6
-    s apart on 300 texts). A batch is written once it holds READ_CHUNK // 2 documents, counted
-    in whole pieces of WORKER_PIECE: the batches stay those the pieces always gave, whatever the
-    tail (which name a discovered actor keeps, when two documents name it differently, depends
-    on the batches)."""
+def _pieces(chunks: list[list[tuple[Any, ...]]], workers: int) -> list[list[tuple[Any, ...]]]:
+    """The workers' tasks: pieces of WORKER_PIECE rows keep every worker busy to the end, and
+    the last documents go one by one, so that the workers finish within a document of each
+    other, not within a piece (0.4-0.6 s apart on 300 texts)."""
     pieces = [
         rows[i : i + WORKER_PIECE] for rows in chunks for i in range(0, len(rows), WORKER_PIECE)
     ]
-    writes: set[int] = set()
-    size = done = 0
-    for piece in pieces:
-        size += len(piece)
-        done += len(piece)
-        if size >= READ_CHUNK // 2:  # fewer, larger write transactions
-            writes.add(done)
-            size = 0
     singles: list[list[tuple[Any, ...]]] = []
     while pieces and len(singles) < workers * WORKER_PIECE:
         singles[:0] = [[row] for row in pieces.pop()]
-    return pieces + singles, writes
+    return pieces + singles
