@@ -15,6 +15,7 @@ doc moves to another process.
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from spacy.attrs import IDS
 from spacy.tokens import Doc, Span, Token
 
 import mediamon.nlp.extensions  # noqa: F401  (registers doc._.mm_index)
@@ -97,6 +98,13 @@ def window_start(token: Token, before: int) -> int:
 
 def text_of(doc: Doc) -> str:
     return memo(doc, "text", lambda: doc.text)
+
+
+def positions(doc: Doc, attr: str, value: int) -> list[int]:
+    """The indices of the tokens whose `attr` ("LOWER", "POS", ...) is `value` (a string id or
+    a symbol), from the doc's array: a rule that looks at a few words makes no Token for the
+    others."""
+    return [int(i) for i in (doc.to_array(IDS[attr]) == value).nonzero()[0]]
 
 
 def span_text(span: Span) -> str:

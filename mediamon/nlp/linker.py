@@ -11,10 +11,11 @@ mislabels ("Hmm", "Apps"), which is dropped.
 import datetime as dt
 from dataclasses import dataclass
 
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span, Token
 
 from mediamon.nlp.actors import Actor, ActorRegistry, discovered_id, normalise_name
-from mediamon.nlp.docindex import sentences, text_of
+from mediamon.nlp.docindex import positions, sentence_numbers, sentences, span_text, text_of
 from mediamon.nlp.unlabelled import kind_from_apposition, other_uses, unlabelled_names
 
 ACTOR_LABELS = {"PERSON", "ORG", "GPE", "NORP"}
@@ -108,6 +109,7 @@ ROLE_WORDS = {
     "coordinator",
 }
 GROUP_HEADS = {"government", "governments", "ministers", "authorities", "officials"}
+_THE = get_string_id("the")
 
 
 @dataclass
@@ -258,20 +260,23 @@ class Linker:
         full_names: dict[str, str],
     ) -> list[Mention]:
         """'Whitcombe' -> Dana Whitcombe and 'Parley' -> Parley Messenger, within the doc."""
+        # the full names of more than one word, by their first and by their last word
+        by_end: dict[str, set[str]] = {}
+        for name, actor_id in full_names.items():
+            words = name.split()
+            if len(words) > 1:
+                by_end.setdefault(words[0], set()).add(actor_id)
+                by_end.setdefault(words[-1], set()).add(actor_id)
         out = []
         for mention in mentions:
             actor = actors[mention.actor_id]
+            if actor.origin != "discovered" or mention.end - mention.start != 1:
+                out.append(mention)
+                continue
+            word = normalise_name(doc[mention.start].text)
             # "Ruritanian" as in "the Ruritanian government" already names its actor
-            named_itself = normalise_name(actor.name) == normalise_name(doc[mention.start].text)
-            if actor.origin == "discovered" and mention.end - mention.start == 1 and named_itself:
-                word = normalise_name(doc[mention.start].text)
-                owners = {
-                    actor_id
-                    for name, actor_id in full_names.items()
-                    if actor_id != actor.id
-                    and len(name.split()) > 1
-                    and (name.split()[-1] == word or name.split()[0] == word)
-                }
+            if normalise_name(actor.name) == word:
+                owners = by_end.get(word, set()) - {actor.id}
                 if len(owners) == 1:
                     mention = Mention(owners.pop(), mention.start, mention.end, mention.label)
             out.append(mention)
@@ -293,36 +298,39 @@ class Linker:
             for role in _roles_of(doc, mention):
                 learned.setdefault(normalise_name(role), mention.actor_id)
         found = []
-        for sent in sentences(doc):
-            for i, token in enumerate(sent):
-                if token.lower_ != "the" or token.i + 1 in by_token:
+        sents = sentences(doc)
+        owner = sentence_numbers(doc)
+        for the in positions(doc, "LOWER", _THE):
+            if the + 1 in by_token:
+                continue
+            sent_end = sents[owner[the]].end
+            for size in (4, 3, 2, 1):
+                end = the + 1 + size
+                if end > sent_end or any(i in by_token for i in range(the + 1, end)):
                     continue
-                for size in (4, 3, 2, 1):
-                    words = sent[i + 1 : i + 1 + size]
-                    if len(words) < size or any(t.i in by_token for t in words):
-                        continue
-                    key = normalise_name(words.text)
-                    if not any(w in ROLE_WORDS for w in key.split()):
-                        continue
-                    actor_id = learned.get(key)
-                    if actor_id is None and key not in self.titles:
-                        # "The detective chief superintendent": the one person named before
-                        people = {
-                            m.actor_id
-                            for m in mentions
-                            if m.start < words.start and actors[m.actor_id].type == "person"
-                        }
-                        actor_id = people.pop() if len(people) == 1 else None
-                    if actor_id is None and key in self.titles:
-                        holder = self.registry.title_holder(self.titles[key], day)
-                        if holder is not None:
-                            actor_id = holder.id
-                            actors.setdefault(holder.id, holder)
-                    if actor_id is not None:
-                        found.append(Mention(actor_id, words.start, words.end, "PERSON"))
-                        for t in words:
-                            by_token[t.i] = found[-1]
-                        break
+                words = doc[the + 1 : end]
+                key = normalise_name(span_text(words))
+                if not any(w in ROLE_WORDS for w in key.split()):
+                    continue
+                actor_id = learned.get(key)
+                if actor_id is None and key not in self.titles:
+                    # "The detective chief superintendent": the one person named before
+                    people = {
+                        m.actor_id
+                        for m in mentions
+                        if m.start < words.start and actors[m.actor_id].type == "person"
+                    }
+                    actor_id = people.pop() if len(people) == 1 else None
+                if actor_id is None and key in self.titles:
+                    holder = self.registry.title_holder(self.titles[key], day)
+                    if holder is not None:
+                        actor_id = holder.id
+                        actors.setdefault(holder.id, holder)
+                if actor_id is not None:
+                    found.append(Mention(actor_id, words.start, words.end, "PERSON"))
+                    for t in words:
+                        by_token[t.i] = found[-1]
+                    break
         return found
 
 

@@ -7,6 +7,8 @@ speaks of "its" things, or it has a chief executive. Once an actor is known by a
 other occurrence of that name in the document is a mention too.
 """
 
+from spacy.attrs import ORTH
+from spacy.symbols import PROPN
 from spacy.tokens import Doc, Span, Token
 
 from mediamon.nlp.actors import (
@@ -17,7 +19,12 @@ from mediamon.nlp.actors import (
     discovered_id,
     normalise_name,
 )
+from mediamon.nlp.docindex import positions
 
+# a word's string id -> its normalised form when it starts with a capital, else None: most of a
+# document's words were seen in the documents before
+_CAPITALISED: dict[int, str | None] = {}
+_CAPITALISED_LIMIT = 500_000
 _LEADERS = {"chief", "executive", "ceo", "founder", "president", "head", "director", "spokesperson"}
 
 
@@ -26,11 +33,9 @@ def unlabelled_names(
 ) -> list[tuple[Span, Actor]]:
     """(span, actor) for proper names outside `taken` tokens that the text shows to be actors."""
     found: list[tuple[Span, Actor]] = []
-    i = 0
-    while i < len(doc):
-        token = doc[i]
-        if not _name_word(token, taken, not_names):
-            i += 1
+    end = 0
+    for i in positions(doc, "POS", PROPN):  # a name word is a proper noun
+        if i < end or not _name_word(doc[i], taken, not_names):
             continue
         end = i + 1
         while end < len(doc) and _name_word(doc[end], taken, not_names):
@@ -42,7 +47,6 @@ def unlabelled_names(
                 discovered_id(span.text), span.text, kind, origin="discovered"
             )
             found.append((span, actor))
-        i = end
     return found
 
 
@@ -57,9 +61,16 @@ def other_uses(doc: Doc, taken: set[int], actors: dict[str, Actor]) -> list[tupl
             names.setdefault(key, actor.id)
     found = []
     starts: dict[str, list[int]] = {}  # a name starts with a capital: index only those
-    for token in doc:
-        if token.text[:1].isupper():
-            starts.setdefault(normalise_name(token.text), []).append(token.i)
+    strings = doc.vocab.strings
+    if len(_CAPITALISED) >= _CAPITALISED_LIMIT:
+        _CAPITALISED.clear()
+    for i, orth in enumerate(doc.to_array(ORTH).tolist()):
+        if orth not in _CAPITALISED:
+            text = strings[orth]
+            _CAPITALISED[orth] = normalise_name(text) if text[:1].isupper() else None
+        normalised = _CAPITALISED[orth]
+        if normalised is not None:
+            starts.setdefault(normalised, []).append(i)
     for key, actor_id in names.items():
         size = len(key)
         for start in starts.get(key[0], []):
