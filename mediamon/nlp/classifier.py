@@ -7,8 +7,8 @@ needs nothing but the standard library (a plain .json file is read too); trainin
 (evaluation/train_stance.py) uses scikit-learn.
 
 A candidate becomes a stance when the model's probability of `none` is below the model's
-threshold (chosen on the dev split); its side is the more probable of the others, and that
-side's probability is the stance's confidence.
+threshold (chosen out of fold over the real train and dev splits); its side is the more probable
+of the others, and that side's probability is the stance's confidence.
 
 A model may carry a `gate`: a second model of the same form that also reads the words of the
 sentences where the actor meets the target, through word-piece vectors (evaluation/vectors.py).
@@ -151,7 +151,7 @@ class StanceModel:
     intercept: list[float]
     temperature: float
     digest: str
-    threshold: float = 0.5  # a stance when P(none) is below it (tuned on the dev split)
+    threshold: float = 0.5  # a stance when P(none) is below it (chosen out of fold)
     pieces: PieceScores | None = None
     gate: "StanceModel | None" = None  # decides whether there is a stance, when present
     _by_name: dict[str, tuple[float, ...]] | None = field(default=None, repr=False, compare=False)
