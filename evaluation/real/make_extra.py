@@ -4,9 +4,10 @@ and extra/gold.jsonl (run again whenever a slice is added; the output is committ
 The extra passages are training data only: they are never in the dev or test split. A passage
 is kept when it is English (mediamon's own language detection), 100 to 400 words, its labels
 parse by the guide's rules, its article is not one of the main set's (evaluation/real/
-passages.jsonl) or of an extra passage kept before it, it shares no run of twelve words (twice
-or more) with a dev or test passage, so no text of those splits reaches training, and it is
-no copy of a train or extra passage (eight shared runs, as make_splits.py groups them).
+passages.jsonl), the fresh held-out passages' (fresh/passages.jsonl) or an extra passage's kept
+before it, it shares no run of twelve words (twice or more) with a dev, test or fresh passage,
+so no held-out text reaches training, and it is no copy of a train or extra passage (eight
+shared runs, as make_splits.py groups them).
 """
 
 import json
@@ -42,7 +43,7 @@ def _unfit(
     if known_article:
         return "article already in the set"
     if any(len(own & other) >= 2 for other in held):
-        return "shares text with a dev or test passage"
+        return "shares text with a dev, test or fresh passage"
     if any(len(own & other) >= 8 for other in seen):
         return "a copy of a train or extra passage"
     return None
@@ -53,7 +54,12 @@ def main() -> int:
     splits = json.loads((HERE / "splits.json").read_text(encoding="utf-8"))
     held_out = set(splits["dev"]) | set(splits["test"])
     seen_articles = {article(r["url"]) for r in main_rows}
+    fresh_rows = [
+        json.loads(line) for line in (HERE / "fresh" / "passages.jsonl").open(encoding="utf-8")
+    ]
+    seen_articles |= {article(r["url"]) for r in fresh_rows}
     held_grams = [grams(r["text"]) for r in main_rows if r["id"] in held_out]
+    held_grams += [grams(r["text"]) for r in fresh_rows]
     seen_grams = [grams(r["text"]) for r in main_rows if r["id"] not in held_out]
     passages: list[dict[str, object]] = []
     gold: list[dict[str, object]] = []
