@@ -3,6 +3,7 @@
     python evaluation/eval_real.py                 # the held-out set: test split and fresh
     python evaluation/eval_real.py --split test    # the test split alone (scored, never tuned on)
     python evaluation/eval_real.py --split dev     # errors to look at (trained on since 2026-12-07)
+    python evaluation/eval_real.py --split unseen  # 413 passages labelled once, never trained on
     python evaluation/eval_real.py --json
 
 Systems, all on the same passages: ours (the pipeline with the learned stance model), ours
@@ -212,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--split",
         default="heldout",
-        choices=("train", "dev", "test", "extra", "fresh", "heldout"),
+        choices=("train", "dev", "test", "extra", "fresh", "heldout", "unseen"),
         help="heldout (the default, gated) is the test split and the fresh passages",
     )
     parser.add_argument("--json", action="store_true")

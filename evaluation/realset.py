@@ -27,7 +27,10 @@ EXTRA_GOLD = REAL / "extra" / "gold.jsonl"
 # with the test split they are the "heldout" set the gate measures on
 FRESH_PASSAGES = REAL / "fresh" / "passages.jsonl"
 FRESH_GOLD = REAL / "fresh" / "gold.jsonl"
-OTHER_SPLITS = ("extra", "fresh", "heldout")
+# passages labelled once like the extra ones but never trained on (real/unseen/, make_extra.py)
+UNSEEN_PASSAGES = REAL / "unseen" / "passages.jsonl"
+UNSEEN_GOLD = REAL / "unseen" / "gold.jsonl"
+OTHER_SPLITS = ("extra", "fresh", "heldout", "unseen")
 
 
 def article(url: str) -> str:
@@ -153,10 +156,11 @@ def labelled_subset(path: Path, passages_path: Path) -> dict[str, RealItem]:
 
 def load(split: str, gold: Path | None = None, splits: Path = SPLITS) -> list[RealItem]:
     """The gold items of one split in passage order: train, dev, test, the extra training
-    passages, the fresh held-out passages, or heldout (test and fresh)."""
-    if split == "extra":
-        extra = labelled(gold or EXTRA_GOLD, EXTRA_PASSAGES)
-        return [extra[i] for i in sorted(extra)]
+    passages, the fresh held-out passages, heldout (test and fresh), or the unseen passages."""
+    if split in ("extra", "unseen"):
+        paths = (EXTRA_GOLD, EXTRA_PASSAGES) if split == "extra" else (UNSEEN_GOLD, UNSEEN_PASSAGES)
+        found = labelled(gold or paths[0], paths[1])
+        return [found[i] for i in sorted(found)]
     if split == "fresh":
         # the gold labels every collected passage; only those make_fresh.py kept count
         fresh = labelled_subset(gold or FRESH_GOLD, FRESH_PASSAGES)

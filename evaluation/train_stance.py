@@ -58,6 +58,8 @@ C = 0.1  # inverse regularisation, chosen on the dev split (README, "How the mod
 # dev split (evaluation/VECTORS_EXPERIMENT.md)
 GATE_SCALE = 4.0
 GATE_C = 0.1
+SOURCES = ("real", "dev", "extra", "fictional")
+DEFAULT_SOURCES = ",".join(SOURCES)
 
 
 @dataclass
@@ -95,6 +97,19 @@ def candidate_rows(nlp: object, items: list[Example]) -> list[Row]:
             texts = [text[a:b] for a, b in sentences_of(c)]
             rows.append(Row(group, source, c.features, label, c.target, texts))
     return rows
+
+
+def parse_sources(text: str) -> set[str]:
+    """The sources named in a comma-separated list; the held-out sets and the unseen passages
+    (real/unseen/) are no source: they are never trained on."""
+    sources = {s.strip() for s in text.split(",") if s.strip()}
+    unknown = sorted(sources - set(SOURCES))
+    if unknown or not sources:
+        raise ValueError(
+            f"no training source {', '.join(unknown) or '(none given)'}; the sources are "
+            f"{', '.join(SOURCES)} (test, fresh and unseen passages are never trained on)"
+        )
+    return sources
 
 
 def gather(sources: set[str]) -> list[Row]:
@@ -297,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--sources",
-        default="real,dev,extra,fictional",
+        default=DEFAULT_SOURCES,
         help="any of real (the real train split), dev (the real dev split), extra "
         "(real/extra/), fictional",
     )
@@ -312,7 +327,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gate-c", type=float, default=GATE_C)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    sources = {s.strip() for s in args.sources.split(",") if s.strip()}
+    try:
+        sources = parse_sources(args.sources)
+    except ValueError as exc:
+        parser.error(str(exc))
     rows = gather(sources)
     facts = real_facts(sources)
     # one BLAS thread: with more, the solver's sums come out in another order and a few

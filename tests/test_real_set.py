@@ -113,32 +113,79 @@ def test_the_extra_training_passages_never_share_text_with_held_out_passages() -
     fresh = realset.load("fresh")
     held += [grams(item.passage.text) for item in fresh]
     main_articles = {p.article for p in passages.values()} | {i.passage.article for i in fresh}
+    _assert_kept_apart(extra, "x", main_articles, held, [])
+
+
+def _assert_kept_apart(
+    items: list[realset.RealItem],
+    prefix: str,
+    articles: set[str],
+    held: list[set[tuple[str, ...]]],
+    trained: list[set[tuple[str, ...]]],
+) -> None:
+    """Each passage: its own article, in no other set; no two twelve-word runs shared with a
+    held-out passage; no copy (eight runs) of a trained-on one."""
+    from evaluation.real.make_splits import grams
+
     seen: set[str] = set()
-    for item in extra:
-        assert item.passage.id.startswith("x")
-        assert item.passage.article not in main_articles, item.passage.id
+    for item in items:
+        assert item.passage.id.startswith(prefix)
+        assert item.passage.article not in articles, item.passage.id
         assert item.passage.article not in seen, item.passage.id
         seen.add(item.passage.article)
         own = grams(item.passage.text)
         assert all(len(own & other) < 2 for other in held), item.passage.id
+        assert all(len(own & other) < 8 for other in trained), item.passage.id
         assert 100 <= len(item.passage.text.split()) <= 400
 
 
-def test_make_extra_rebuilds_the_committed_files() -> None:
+@pytest.mark.parametrize("kind", ["extra", "unseen"])
+def test_make_extra_rebuilds_the_committed_files(kind: str) -> None:
     import subprocess
     import sys
 
-    before = {n: (REAL / "extra" / n).read_bytes() for n in ("passages.jsonl", "gold.jsonl")}
+    before = {n: (REAL / kind / n).read_bytes() for n in ("passages.jsonl", "gold.jsonl")}
     result = subprocess.run(
-        [sys.executable, str(REAL / "make_extra.py")], capture_output=True, text=True, timeout=300
+        [sys.executable, str(REAL / "make_extra.py"), kind],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     try:
         assert result.returncode == 0, result.stderr[-2000:]
         for name, data in before.items():
-            assert (REAL / "extra" / name).read_bytes() == data, name
+            assert (REAL / kind / name).read_bytes() == data, name
     finally:
         for name, data in before.items():
-            (REAL / "extra" / name).write_bytes(data)
+            (REAL / kind / name).write_bytes(data)
+
+
+def test_the_unseen_passages_share_no_text_with_any_other_set() -> None:
+    """real/unseen/ is never trained on: no article of any other set, no run of twelve words
+    (twice) shared with a held-out passage, no copy (eight runs) of a train or extra passage."""
+    from evaluation.real.make_splits import grams
+
+    unseen = realset.load("unseen")
+    assert len(unseen) >= 400
+    others = [
+        i.passage
+        for split in ("train", "dev", "test", "extra", "fresh")
+        for i in realset.load(split)
+    ]
+    articles = {p.article for p in others}
+    held = [
+        grams(i.passage.text) for split in ("dev", "test", "fresh") for i in realset.load(split)
+    ]
+    trained = [grams(i.passage.text) for split in ("train", "extra") for i in realset.load(split)]
+    _assert_kept_apart(unseen, "u", articles, held, trained)
+
+
+def test_training_never_reads_the_unseen_passages() -> None:
+    from evaluation import train_stance
+
+    with pytest.raises(ValueError, match="unseen"):
+        train_stance.parse_sources("real,unseen")
+    assert "unseen" not in train_stance.parse_sources(train_stance.DEFAULT_SOURCES)
 
 
 def test_the_fresh_held_out_passages_share_no_text_with_anything_trained_or_tuned_on() -> None:

@@ -1,7 +1,13 @@
 """Gather the extra training passages (extra/collected/, extra/labels/) into extra/passages.jsonl
 and extra/gold.jsonl (run again whenever a slice is added; the output is committed).
 
-The extra passages are training data only: they are never in the dev or test split. A passage
+    python evaluation/real/make_extra.py            # extra/: training passages (x001 ...)
+    python evaluation/real/make_extra.py unseen     # unseen/: never trained on (u001 ...)
+
+The extra passages are training data only: they are never in the dev or test split. The unseen
+passages (unseen/) are gathered the same way, and are no copy of an extra passage either: they
+are labelled once like the extra ones but never trained on, a larger reading of text the model
+and the actor registry have not met. A passage
 is kept when it is English (mediamon's own language detection), 100 to 400 words, its labels
 parse by the guide's rules, its article is not one of the main set's (evaluation/real/
 passages.jsonl), the fresh held-out passages' (fresh/passages.jsonl) or an extra passage's kept
@@ -23,6 +29,7 @@ from mediamon.documents.language import detect_language  # noqa: E402
 from mediamon.errors import ConfigError  # noqa: E402
 
 EXTRA = HERE / "extra"
+KINDS = {"extra": "x", "unseen": "u"}  # directory: id prefix
 
 
 def _unfit(
@@ -49,24 +56,36 @@ def _unfit(
     return None
 
 
-def main() -> int:
-    main_rows = [json.loads(line) for line in (HERE / "passages.jsonl").open(encoding="utf-8")]
+def _rows(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    kind = args[0] if args else "extra"
+    if kind not in KINDS:
+        print(f"no set {kind!r}; choose one of {', '.join(KINDS)}", file=sys.stderr)
+        return 2
+    into = HERE / kind
+    main_rows = _rows(HERE / "passages.jsonl")
     splits = json.loads((HERE / "splits.json").read_text(encoding="utf-8"))
     held_out = set(splits["dev"]) | set(splits["test"])
-    seen_articles = {article(r["url"]) for r in main_rows}
-    fresh_rows = [
-        json.loads(line) for line in (HERE / "fresh" / "passages.jsonl").open(encoding="utf-8")
-    ]
-    seen_articles |= {article(r["url"]) for r in fresh_rows}
-    held_grams = [grams(r["text"]) for r in main_rows if r["id"] in held_out]
-    held_grams += [grams(r["text"]) for r in fresh_rows]
-    seen_grams = [grams(r["text"]) for r in main_rows if r["id"] not in held_out]
+    seen_articles = {article(str(r["url"])) for r in main_rows}
+    fresh_rows = _rows(HERE / "fresh" / "passages.jsonl")
+    seen_articles |= {article(str(r["url"])) for r in fresh_rows}
+    held_grams = [grams(str(r["text"])) for r in main_rows if r["id"] in held_out]
+    held_grams += [grams(str(r["text"])) for r in fresh_rows]
+    seen_grams = [grams(str(r["text"])) for r in main_rows if r["id"] not in held_out]
+    if kind == "unseen":
+        extra_rows = _rows(EXTRA / "passages.jsonl")
+        seen_articles |= {article(str(r["url"])) for r in extra_rows}
+        seen_grams += [grams(str(r["text"])) for r in extra_rows]
     passages: list[dict[str, object]] = []
     gold: list[dict[str, object]] = []
     kept: list[RealItem] = []
     dropped: dict[str, list[str]] = {}
-    for collected in sorted((EXTRA / "collected").glob("*.jsonl")):
-        labels_path = EXTRA / "labels" / collected.name
+    for collected in sorted((into / "collected").glob("*.jsonl")):
+        labels_path = into / "labels" / collected.name
         labels = {}
         if labels_path.exists():
             for line in labels_path.open(encoding="utf-8"):
@@ -84,7 +103,7 @@ def main() -> int:
             if why is not None:
                 dropped.setdefault(why, []).append(cid)
                 continue
-            pid = f"x{len(passages) + 1:03d}"
+            pid = f"{KINDS[kind]}{len(passages) + 1:03d}"
             passage = Passage(
                 pid, row["url"], row["outlet"], row.get("title"), row.get("date"), text, key
             )
@@ -100,8 +119,8 @@ def main() -> int:
                 {"id": pid, "collected_id": cid, **{k: v for k, v in row.items() if k != "id"}}
             )
             gold.append({**label, "source": "single"})
-    write_jsonl(EXTRA / "passages.jsonl", passages)
-    write_jsonl(EXTRA / "gold.jsonl", gold)
+    write_jsonl(into / "passages.jsonl", passages)
+    write_jsonl(into / "gold.jsonl", gold)
     print(summary(len(passages), sum(len(item.item.stances) for item in kept), dropped))
     return 0
 
