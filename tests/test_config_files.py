@@ -166,7 +166,7 @@ def actors(actors_file: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_actors_structure(actors_file: dict[str, Any]) -> None:
-    assert set(actors_file) <= {"actors", "shared_aliases", "discovery"}
+    assert set(actors_file) <= {"actors", "shared_aliases", "not_actors", "discovery"}
     discovery = actors_file.get("discovery", {})
     assert set(discovery) <= {"org_heads", "person_titles"}
     for words in discovery.values():

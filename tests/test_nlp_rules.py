@@ -277,6 +277,14 @@ def test_an_unnamed_government_that_acts_is_an_actor(nlp: Language) -> None:
     assert not mentioned(nlp, "Trust in the government fell, a poll of Ruritanian voters found.")
 
 
+def test_a_name_that_holds_an_alias_is_no_actor_when_the_registry_says_so(nlp: Language) -> None:
+    # actors.toml's not_actors: the ruler's longest match keeps the place whole
+    assert "Liberty" in mentioned(nlp, "Readers of the Quillchat blog asked about Liberty.")
+    assert not mentioned(nlp, "Tourists from Ruritania queued at the Statue of Liberty.") & {
+        "Liberty"
+    }
+
+
 def test_a_state_listed_beside_organisations_is_one_of_the_parties(nlp: Language) -> None:
     text = "The app gave way after months of pressure from Quillchat, researchers and Ruritania."
     assert {"Quillchat", "Ruritania"} <= mentioned(nlp, text)

@@ -85,6 +85,7 @@ class Discovery(Strict):
 
 class ActorsFile(Strict):
     shared_aliases: list[str] = Field(default=[], description=_WORDS)
+    not_actors: list[Text] = Field(default=[], description=_WORDS)
     discovery: Discovery = Discovery()
     actors: list[ActorEntry] = Field(min_length=1, description="an array of [[actors]] tables")
 

@@ -163,6 +163,9 @@ def normalise_name(text: str) -> str:
     return " ".join(_NOT_WORD_RE.sub(" ", text.lower()).split())
 
 
+NOT_ACTOR = "NOT_ACTOR"  # the ruler's label for a name that holds an alias but is no actor
+
+
 def discovered_id(name: str) -> str:
     return "x_" + _SLUG_RE.sub("_", normalise_name(name)).strip("_")[:60]
 
@@ -173,10 +176,12 @@ class ActorRegistry:
         actors: list[Actor],
         org_heads: list[str] | None = None,
         person_titles: list[str] | None = None,
+        not_actors: list[str] | None = None,
     ) -> None:
         self.actors: dict[str, Actor] = {a.id: a for a in actors}
         self.org_heads = list(org_heads or [])
         self.person_titles = list(person_titles or [])
+        self.not_actors = list(not_actors or [])
         self._by_key: dict[str, str] = {}
         for actor in actors:
             for surface in [actor.name, *actor.aliases]:
@@ -207,7 +212,7 @@ class ActorRegistry:
             )
             for raw in file.actors
         ]
-        return cls(actors, file.discovery.org_heads, file.discovery.person_titles)
+        return cls(actors, file.discovery.org_heads, file.discovery.person_titles, file.not_actors)
 
     def get(self, actor_id: str) -> Actor | None:
         return self.actors.get(actor_id)
@@ -234,12 +239,16 @@ class ActorRegistry:
         return {t.title for actor in self.actors.values() for t in actor.titles}
 
     def patterns(self) -> list[dict[str, Any]]:
-        """Entity-ruler patterns: every alias, as written, labelled PERSON or ORG."""
+        """Entity-ruler patterns: every alias, as written, labelled PERSON or ORG; and the names
+        that are no actor though they hold an alias, labelled NOT_ACTOR (the ruler keeps the
+        longest match, so "Statue of Liberty" wins over the alias "Liberty")."""
         out = []
         for actor in self.actors.values():
             label = "PERSON" if actor.type == "person" else "ORG"
             for surface in sorted({actor.name, *actor.aliases}):
                 out.append({"label": label, "pattern": surface, "id": actor.id})
+        for name in sorted(set(self.not_actors)):
+            out.append({"label": NOT_ACTOR, "pattern": name})
         return out
 
     def discovery_patterns(self) -> list[dict[str, Any]]:
