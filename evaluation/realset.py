@@ -31,6 +31,7 @@ FRESH_GOLD = REAL / "fresh" / "gold.jsonl"
 UNSEEN_PASSAGES = REAL / "unseen" / "passages.jsonl"
 UNSEEN_GOLD = REAL / "unseen" / "gold.jsonl"
 OTHER_SPLITS = ("extra", "fresh", "heldout", "unseen")
+_SINGLE = {"extra": (EXTRA_GOLD, EXTRA_PASSAGES), "unseen": (UNSEEN_GOLD, UNSEEN_PASSAGES)}
 
 
 def article(url: str) -> str:
@@ -157,9 +158,9 @@ def labelled_subset(path: Path, passages_path: Path) -> dict[str, RealItem]:
 def load(split: str, gold: Path | None = None, splits: Path = SPLITS) -> list[RealItem]:
     """The gold items of one split in passage order: train, dev, test, the extra training
     passages, the fresh held-out passages, heldout (test and fresh), or the unseen passages."""
-    if split in ("extra", "unseen"):
-        paths = (EXTRA_GOLD, EXTRA_PASSAGES) if split == "extra" else (UNSEEN_GOLD, UNSEEN_PASSAGES)
-        found = labelled(gold or paths[0], paths[1])
+    if split in _SINGLE:  # labelled once: every line of the gold is a kept passage
+        default_gold, passages_path = _SINGLE[split]
+        found = labelled(gold or default_gold, passages_path)
         return [found[i] for i in sorted(found)]
     if split == "fresh":
         # the gold labels every collected passage; only those make_fresh.py kept count
